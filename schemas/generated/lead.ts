@@ -1,0 +1,88 @@
+// Generated from schemas/lead.schema.json by `npm run gen:types`. Do not edit.
+
+/**
+ * The canonical lead: what every source is mapped to and every destination receives.
+ */
+export interface Lead {
+  /**
+   * Stable id derived from source + delivery id, so a redelivery maps to the same lead.
+   */
+  id: string;
+  /**
+   * Name of the configured source that received the webhook.
+   */
+  source: string;
+  receivedAt: string;
+  /**
+   * When the person submitted, as the sender says.
+   */
+  submittedAt?: string;
+  /**
+   * Trimmed and lower-cased.
+   */
+  email?: string;
+  /**
+   * E.164.
+   */
+  phone?: string;
+  firstName?: string;
+  lastName?: string;
+  company?: string;
+  message?: string;
+  consent?: {
+    /**
+     * The person agreed to marketing contact.
+     */
+    marketing?: boolean;
+    /**
+     * The person accepted the form's terms or privacy notice.
+     */
+    terms?: boolean;
+    /**
+     * The wording the person agreed to, when the sender sends it.
+     */
+    text?: string;
+  };
+  utm?: {
+    source?: string;
+    medium?: string;
+    campaign?: string;
+    term?: string;
+    content?: string;
+  };
+  attribution?: {
+    referrer?: string;
+    landingPage?: string;
+    formId?: string;
+    formName?: string;
+    /**
+     * The sender's own id for this submission (e.g. a Meta leadgen id).
+     */
+    externalId?: string;
+  };
+  /**
+   * 0-100; routes hot leads (e.g. Slack for score >= 70).
+   */
+  score?: number;
+  /**
+   * Other answers, by name, for destination field mappings.
+   */
+  custom?: {
+    [k: string]: string | number | boolean;
+  };
+  /**
+   * A reference to the raw delivery: never the body itself.
+   */
+  raw?: {
+    deliveryId: string;
+    /**
+     * Where the delivery id came from.
+     */
+    deliveryIdFrom?: 'sender' | 'body-hash';
+    contentType?: string;
+    sha256: string;
+    bytes: number;
+  };
+  schemaVersion: 1;
+  correlationId: string;
+}
