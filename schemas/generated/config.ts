@@ -8,7 +8,8 @@ export type Name = string;
  * A reference to a secret, never the secret itself: env:NAME (local), secretsmanager:NAME[#json-key] or ssm:/path (AWS).
  */
 export type SecretRef = string;
-export type DestinationConfig = HubspotDestination;
+export type DestinationConfig = HubspotDestination | SalesforceDestination | SlackDestination;
+export type SalesforceAuth = SalesforceTokenAuth | SalesforceClientCredentialsAuth;
 
 /**
  * leadpipe.config.yaml: which sources exist, how each is verified and mapped, and where leads go.
@@ -56,7 +57,25 @@ export interface SourceConfig {
  * How a source's webhooks are verified.
  */
 export interface VerifyConfig {
-  scheme: 'standard-webhooks' | 'typeform' | 'none';
+  /**
+   * The sender's signature scheme; `none` accepts unsigned webhooks and is logged loudly at start.
+   */
+  scheme:
+    | 'standard-webhooks'
+    | 'stripe'
+    | 'github'
+    | 'shopify'
+    | 'typeform'
+    | 'calendly'
+    | 'webflow'
+    | 'hubspot-v3'
+    | 'slack'
+    | 'intercom'
+    | 'zendesk'
+    | 'tally'
+    | 'meta'
+    | 'hmac'
+    | 'none';
   /**
    * Active secrets, newest first. Several are accepted at once while a secret is rotated.
    *
@@ -68,12 +87,45 @@ export interface VerifyConfig {
    * Replay window for schemes that sign a timestamp.
    */
   toleranceSeconds?: number;
+  verifyToken?: SecretRef;
+  hmac?: HmacScheme;
+}
+/**
+ * A generic HMAC signature described in config, for senders with no preset.
+ */
+export interface HmacScheme {
+  /**
+   * Header that carries the signature, e.g. X-Signature.
+   */
+  header: string;
+  algorithm: 'sha1' | 'sha256' | 'sha512';
+  encoding: 'hex' | 'base64';
+  /**
+   * Text before the signature in the header, e.g. sha256=.
+   */
+  prefix?: string;
+  /**
+   * The signed string. Placeholders: {body}, {timestamp}, {method}, {url}, {header:Name}.
+   */
+  template?: string;
+  /**
+   * Header carrying the signed timestamp; enables the replay window.
+   */
+  timestampHeader?: string;
+  timestampUnit?: 's' | 'ms';
+  /**
+   * Header carrying the sender's delivery id.
+   */
+  deliveryIdHeader?: string;
 }
 /**
  * How a payload becomes a lead: a preset for a known sender, or a JSONata expression.
  */
 export interface MappingConfig {
-  preset?: 'generic' | 'typeform';
+  /**
+   * A built-in mapping for a known sender.
+   */
+  preset?: 'generic' | 'typeform' | 'calendly' | 'webflow' | 'tally' | 'hubspot' | 'meta';
   jsonata?: string;
   /**
    * Score given to leads from this source when the payload carries none.
@@ -81,7 +133,7 @@ export interface MappingConfig {
   score?: number;
 }
 /**
- * HubSpot contacts, upserted by email through a private app token.
+ * HubSpot contacts, upserted by email through a private app token. Rate limit default: 190 requests per rolling 10 s (Pro/Enterprise private apps).
  */
 export interface HubspotDestination {
   type: 'hubspot';
@@ -98,6 +150,7 @@ export interface HubspotDestination {
   };
   filter?: LeadFilter;
   delivery?: DeliveryConfig;
+  rateLimit?: RateLimit;
 }
 /**
  * An EventBridge content filter over lead fields, e.g. { score: [{ numeric: ['>=', 70] }] }. Only matching leads reach the destination.
@@ -136,4 +189,71 @@ export interface DeliveryConfig {
    * How long to wait for a batch to fill before delivering.
    */
   batchWindowSeconds?: number;
+}
+/**
+ * Most requests to the vendor account in any rolling window.
+ */
+export interface RateLimit {
+  requests: number;
+  perSeconds: number;
+}
+/**
+ * Salesforce records (Lead by default), upserted through sObject Collections by an external-id field.
+ */
+export interface SalesforceDestination {
+  type: 'salesforce';
+  auth: SalesforceAuth;
+  apiVersion?: string;
+  /**
+   * sObject to upsert.
+   */
+  object?: string;
+  /**
+   * Unique external-id field the upsert matches on. A dedicated unique field (e.g. Email_Key__c) is preferred over Email, which is not unique on Lead.
+   */
+  externalIdField?: string;
+  /**
+   * Extra lead fields to write, as { leadField: SalesforceField }.
+   */
+  fields?: {
+    [k: string]: string;
+  };
+  fallbacks?: SalesforceFallbacks;
+  rateLimit?: RateLimit;
+  filter?: LeadFilter;
+  delivery?: DeliveryConfig;
+}
+export interface SalesforceTokenAuth {
+  accessToken: SecretRef;
+  instanceUrl: string;
+}
+/**
+ * OAuth 2.0 client credentials flow against loginUrl (a My Domain URL).
+ */
+export interface SalesforceClientCredentialsAuth {
+  clientId: SecretRef;
+  clientSecret: SecretRef;
+  loginUrl: string;
+}
+/**
+ * Values for Lead's required fields when the form did not ask for them.
+ */
+export interface SalesforceFallbacks {
+  lastName?: string;
+  company?: string;
+}
+/**
+ * Slack alerts for matching leads, posted with chat.postMessage as Block Kit messages. Rate limit default: 1 message per second per channel. The token is a bot token (xoxb-) with chat:write.
+ */
+export interface SlackDestination {
+  type: 'slack';
+  token: SecretRef;
+  /**
+   * Channel id or name for lead alerts.
+   */
+  channel: string;
+  baseUrl?: string;
+  rateLimit?: RateLimit;
+  filter?: LeadFilter;
+  delivery?: DeliveryConfig;
 }

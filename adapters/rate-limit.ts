@@ -1,0 +1,58 @@
+/**
+ * Keeps calls to one vendor account under a rolling-window limit (e.g. HubSpot's 190 per 10 s):
+ * `acquire()` resolves when one more call fits in the window. Callers queue in arrival order.
+ */
+export class RollingWindowLimiter {
+  private readonly max: number;
+  private readonly windowMs: number;
+  private readonly now: () => number;
+  private readonly sent: number[] = [];
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(options: { requests: number; perSeconds: number; now?: () => number }) {
+    if (!(options.requests >= 1) || !(options.perSeconds > 0)) {
+      throw new RangeError('A rate limit needs requests >= 1 and perSeconds > 0');
+    }
+    this.max = options.requests;
+    this.windowMs = options.perSeconds * 1000;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Waits for a free slot in the window, then takes it. */
+  acquire(): Promise<void> {
+    const turn = this.tail.then(() => this.take());
+    this.tail = turn;
+    return turn;
+  }
+
+  /** Slots left in the window right now. */
+  get available(): number {
+    this.expire(this.now());
+    return this.max - this.sent.length;
+  }
+
+  /** Pushes the next free slot back, e.g. after the vendor answered 429 with Retry-After. */
+  pause(ms: number): void {
+    const until = this.now() + ms;
+    // Fill the window with slots that expire at `until`, so nothing is sent before then.
+    this.sent.length = 0;
+    for (let i = 0; i < this.max; i++) this.sent.push(until - this.windowMs);
+  }
+
+  private async take(): Promise<void> {
+    for (;;) {
+      const now = this.now();
+      this.expire(now);
+      if (this.sent.length < this.max) {
+        this.sent.push(now);
+        return;
+      }
+      const oldest = this.sent[0] ?? now;
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, oldest + this.windowMs - now)));
+    }
+  }
+
+  private expire(now: number): void {
+    while (this.sent.length > 0 && (this.sent[0] ?? 0) <= now - this.windowMs) this.sent.shift();
+  }
+}
