@@ -9,6 +9,7 @@ const schemas = [
   ['lead.schema.json', 'lead.ts'],
   ['lead-received.event.schema.json', 'lead-received-event.ts'],
   ['config.schema.json', 'config.ts'],
+  ['ops-alert.event.schema.json', 'ops-alert-event.ts'],
 ] as const;
 
 export async function generateTypes(): Promise<Map<string, string>> {

@@ -139,7 +139,7 @@ export interface HubspotDestination {
   type: 'hubspot';
   accessToken: SecretRef;
   /**
-   * HubSpot API base URL; the local sandbox when omitted locally.
+   * HubSpot API base URL, e.g. https://api.hubapi.com. Omitted: the real API on AWS, the built-in sandbox locally.
    */
   baseUrl?: string;
   /**
@@ -252,6 +252,9 @@ export interface SlackDestination {
    * Channel id or name for lead alerts.
    */
   channel: string;
+  /**
+   * Slack Web API base URL, e.g. https://slack.com/api/. Omitted: the real API on AWS, the built-in sandbox locally.
+   */
   baseUrl?: string;
   rateLimit?: RateLimit;
   filter?: LeadFilter;

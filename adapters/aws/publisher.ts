@@ -1,0 +1,68 @@
+import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { LeadReceivedEvent } from '../../schemas/generated/lead-received-event.ts';
+import { EVENT_SOURCE, LEAD_RECEIVED } from '../../functions/routing/rules.ts';
+
+/** PutEvents takes at most 10 entries per call. */
+export const PUT_EVENTS_LIMIT = 10;
+
+/** Some events could not be published after every retry: the caller must not acknowledge them. */
+export class PublishError extends Error {
+  override readonly name = 'PublishError';
+  readonly failed: number;
+  constructor(failed: number, reason: string, options?: { cause?: unknown }) {
+    super(`${failed} event(s) could not be published to EventBridge: ${reason}`, options);
+    this.failed = failed;
+  }
+}
+
+export interface PublisherOptions {
+  client: EventBridgeClient;
+  busName: string;
+  /** Tries per entry, counting the first. */
+  attempts?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export type LeadPublisher = (events: readonly LeadReceivedEvent[]) => Promise<void>;
+
+/**
+ * Publishes lead.received events, 10 per PutEvents call, retrying only the entries that failed.
+ * Throws PublishError if any remain, so ingest answers 5xx and the sender retries.
+ */
+export function createLeadPublisher(options: PublisherOptions): LeadPublisher {
+  const { client, busName, attempts = 3 } = options;
+  const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  return async (events) => {
+    let pending: PutEventsRequestEntry[] = events.map((detail) => ({
+      EventBusName: busName,
+      Source: EVENT_SOURCE,
+      DetailType: LEAD_RECEIVED,
+      Detail: JSON.stringify(detail),
+      Time: new Date(detail.timestamp),
+    }));
+    let lastReason = 'unknown';
+    for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {
+      if (attempt > 1) await sleep(Math.random() * 50 * 2 ** attempt);
+      const retry: PutEventsRequestEntry[] = [];
+      for (let i = 0; i < pending.length; i += PUT_EVENTS_LIMIT) {
+        const chunk = pending.slice(i, i + PUT_EVENTS_LIMIT);
+        try {
+          const result = await client.send(new PutEventsCommand({ Entries: chunk }));
+          result.Entries?.forEach((entry, index) => {
+            const sent = chunk[index];
+            if (entry.ErrorCode && sent) {
+              retry.push(sent);
+              lastReason = `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`.trim();
+            }
+          });
+        } catch (error) {
+          retry.push(...chunk);
+          lastReason = (error as Error).name || 'request failed';
+          if (attempt === attempts) throw new PublishError(retry.length, lastReason, { cause: error });
+        }
+      }
+      pending = retry;
+    }
+    if (pending.length > 0) throw new PublishError(pending.length, lastReason);
+  };
+}

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import type { QuarantineStore } from '../../adapters/aws/quarantine-store.ts';
+import type { LeadPublisher } from '../../adapters/aws/publisher.ts';
+import type { SecretResolver } from '../../adapters/types.ts';
+import type { LeadpipeConfig, SourceConfig } from '../../schemas/generated/config.ts';
+import type { Lead } from '../../schemas/generated/lead.ts';
+import type { LeadReceivedEvent } from '../../schemas/generated/lead-received-event.ts';
+import { describeErrors, validateLead } from '../../schemas/validate.ts';
+import { HttpError } from '../http/errors.ts';
+import { bodyDeliveryId, bodySha256, leadIdFor } from '../lead/identity.ts';
+import { mapPayload } from '../mapping/index.ts';
+import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
+import { MappingError, type MappedLead } from '../mapping/types.ts';
+import { LEAD_RECEIVED } from '../routing/rules.ts';
+import { verifyWebhook } from '../verify/index.ts';
+import { type VerifiedDelivery, type WebhookRequest, WebhookVerificationError } from '../verify/types.ts';
+
+/** How long a delivery id is remembered: longer than any sender keeps retrying (Stripe: 3 days). */
+export const REMEMBER_DELIVERIES_SECONDS = 7 * 24 * 3600;
+
+export interface IngestDependencies {
+  config: LeadpipeConfig;
+  secrets: SecretResolver;
+  idempotencyStore: BasePersistenceLayer;
+  quarantine: QuarantineStore;
+  publish: LeadPublisher;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface IngestInput {
+  source: string;
+  request: WebhookRequest;
+  /** The API Gateway request id, used as correlation id when the sender gives no delivery id. */
+  requestId: string;
+  lambdaContext: Context;
+}
+
+export type IngestStatus = 'accepted' | 'duplicate' | 'quarantined';
+
+export interface IngestAnswer {
+  statusCode: 200 | 202;
+  body: { leadId: string; status: IngestStatus; reason?: { code: string; message: string } };
+}
+
+/** What the idempotent step is given: only `key` decides whether it already ran. */
+interface Delivery {
+  key: string;
+  leadId: string;
+  lead?: Lead;
+  quarantine?: { code: string; message: string };
+}
+
+interface Accepted {
+  leadId: string;
+  status: 'accepted' | 'quarantined';
+  reason?: { code: string; message: string };
+  duplicate?: boolean;
+}
+
+/**
+ * The ingest pipeline: verify the signature on the raw body, parse, map to a lead, and then,
+ * exactly once per delivery id, publish lead.received (or quarantine what cannot be mapped).
+ * Anything that fails before the idempotent step changes nothing.
+ */
+export function createIngest(deps: IngestDependencies): (input: IngestInput) => Promise<IngestAnswer> {
+  const now = deps.now ?? (() => new Date());
+  const settings = { phoneRegion: deps.config.settings?.phoneRegion ?? 'US' };
+  const idempotency = new IdempotencyConfig({
+    eventKeyJmesPath: 'key',
+    expiresAfterSeconds: REMEMBER_DELIVERIES_SECONDS,
+    // Runs only when the result comes from the store: that is how a duplicate is told apart.
+    responseHook: (response) => ({ ...(response as object), duplicate: true }),
+  });
+
+  const acceptOnce = makeIdempotent(
+    async (delivery: Delivery, source: string, raw: { body: Buffer; contentType: string; deliveryId: string }): Promise<Accepted> => {
+      if (delivery.lead) {
+        await deps.publish([leadReceived(delivery.lead, now())]);
+        return { leadId: delivery.leadId, status: 'accepted' };
+      }
+      const reason = delivery.quarantine ?? { code: 'mapping_failed', message: 'unknown' };
+      await deps.quarantine.put({
+        leadId: delivery.leadId,
+        source,
+        deliveryId: raw.deliveryId,
+        receivedAt: now().toISOString(),
+        reason,
+        contentType: raw.contentType,
+        body: raw.body.toString('base64'),
+      });
+      return { leadId: delivery.leadId, status: 'quarantined', reason };
+    },
+    { persistenceStore: deps.idempotencyStore, config: idempotency, keyPrefix: 'leadpipe-ingest' },
+  );
+
+  return async ({ source: sourceName, request, requestId, lambdaContext }) => {
+    const source = deps.config.sources[sourceName];
+    if (!source) {
+      throw new HttpError(404, 'unknown_source', `No source named "${sourceName}" is configured.`);
+    }
+    const verified = await verify(sourceName, source, request, deps.secrets, now());
+    const contentType = request.headers['content-type'] ?? '';
+    const payload = parse(contentType, request.body);
+
+    let mapped: MappedLead | undefined;
+    let problem: { code: string; message: string } | undefined;
+    try {
+      mapped = await mapPayload(source.mapping, { payload, contentType, headers: request.headers, ...settings });
+    } catch (error) {
+      if (!(error instanceof MappingError)) throw error;
+      problem = { code: error.code, message: error.message };
+    }
+
+    const deliveryId = verified.deliveryId ?? mapped?.deliveryId ?? bodyDeliveryId(sourceName, request.body);
+    const leadId = leadIdFor(sourceName, deliveryId);
+    const correlationId = verified.deliveryId ?? mapped?.deliveryId ?? requestId;
+    let lead: Lead | undefined;
+    if (mapped) {
+      const { deliveryId: _fromBody, ...fields } = mapped;
+      const candidate: Lead = {
+        ...fields,
+        id: leadId,
+        source: sourceName,
+        receivedAt: now().toISOString(),
+        schemaVersion: 1,
+        correlationId,
+        raw: {
+          deliveryId,
+          deliveryIdFrom: verified.deliveryId || mapped.deliveryId ? 'sender' : 'body-hash',
+          contentType,
+          sha256: bodySha256(request.body),
+          bytes: request.body.length,
+        },
+      };
+      if (validateLead(candidate)) lead = candidate;
+      else problem = { code: 'invalid_lead', message: describeErrors(validateLead.errors, 'lead').join('; ') };
+    }
+
+    idempotency.registerLambdaContext(lambdaContext);
+    let result: Accepted;
+    try {
+      result = await acceptOnce(
+        { key: `${sourceName}#${deliveryId}`, leadId, lead, quarantine: problem },
+        sourceName,
+        { body: request.body, contentType, deliveryId },
+      );
+    } catch (error) {
+      if (error instanceof IdempotencyAlreadyInProgressError) {
+        throw new HttpError(409, 'delivery_in_progress', 'This delivery is being processed right now; retry in a few seconds.', {
+          headers: { 'retry-after': '2' },
+          cause: error,
+        });
+      }
+      throw error;
+    }
+
+    const logFields = { source: sourceName, leadId, correlationId, status: result.duplicate ? 'duplicate' : result.status };
+    if (result.status === 'quarantined' && !result.duplicate) deps.logger.warn('Payload quarantined', { ...logFields, reason: result.reason?.code });
+    else deps.logger.info('Delivery handled', logFields);
+
+    if (result.duplicate) return { statusCode: 200, body: { leadId: result.leadId, status: 'duplicate' } };
+    return {
+      statusCode: 202,
+      body: { leadId: result.leadId, status: result.status, ...(result.reason ? { reason: result.reason } : {}) },
+    };
+  };
+}
+
+async function verify(
+  sourceName: string,
+  source: SourceConfig,
+  request: WebhookRequest,
+  resolveSecret: SecretResolver,
+  now: Date,
+): Promise<VerifiedDelivery> {
+  if (source.verify.scheme === 'none') return {};
+  // A secret that cannot be resolved is our misconfiguration, not the sender's fault: a 500, logged.
+  const secrets = await Promise.all((source.verify.secrets ?? []).map((ref) => resolveSecret(ref)));
+  try {
+    return verifyWebhook(request, source.verify, secrets, now);
+  } catch (error) {
+    if (error instanceof WebhookVerificationError) {
+      throw new HttpError(401, error.code, `${error.message} (source "${sourceName}", scheme ${source.verify.scheme}).`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+function parse(contentType: string, body: Buffer): unknown {
+  try {
+    return parseBody(contentType, body);
+  } catch (error) {
+    if (error instanceof BodyParseError) {
+      const status = error.code === 'unsupported_media_type' ? 415 : 400;
+      throw new HttpError(status, error.code, error.message, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function leadReceived(lead: Lead, at: Date): LeadReceivedEvent {
+  return {
+    event_id: randomUUID(),
+    event_type: LEAD_RECEIVED,
+    source: lead.source,
+    timestamp: at.toISOString(),
+    correlation_id: lead.correlationId,
+    schema_version: 1,
+    lead,
+  };
+}

@@ -1,0 +1,56 @@
+import type { LeadFilter, LeadpipeConfig } from '../../schemas/generated/config.ts';
+
+/** EventBridge `source` of every leadpipe event. */
+export const EVENT_SOURCE = 'leadpipe';
+export const LEAD_RECEIVED = 'lead.received';
+export const OPS_ALERT = 'ops.alert';
+
+export type EventPattern = { [key: string]: EventPattern | readonly unknown[] };
+
+export interface RoutingRule {
+  /** Unique per config, usable in resource names: `<destination>-leads` or `<destination>-alerts`. */
+  name: string;
+  destination: string;
+  /** Valid EventBridge event pattern; the CDK stack and the local bus both use it as is. */
+  eventPattern: EventPattern;
+}
+
+/**
+ * The routing rules, generated from config: one per destination for the leads its filter lets
+ * through, and one sending ops alerts to the destination named in settings.alerts. The CDK stack
+ * turns each into an EventBridge rule and the local host applies the very same patterns.
+ */
+export function routingRules(config: LeadpipeConfig): RoutingRule[] {
+  const rules: RoutingRule[] = Object.entries(config.destinations).map(([destination, settings]) => {
+    const eventPattern: EventPattern = { source: [EVENT_SOURCE], 'detail-type': [LEAD_RECEIVED] };
+    if (settings.filter) eventPattern.detail = { lead: nestFilter(settings.filter) };
+    return { name: `${destination}-leads`, destination, eventPattern };
+  });
+  const alerts = config.settings?.alerts;
+  if (alerts) {
+    rules.push({
+      name: `${alerts.destination}-alerts`,
+      destination: alerts.destination,
+      eventPattern: { source: [EVENT_SOURCE], 'detail-type': [OPS_ALERT] },
+    });
+  }
+  return rules;
+}
+
+/** Dotted filter keys ("utm.campaign") become the nested objects EventBridge patterns use. */
+function nestFilter(filter: LeadFilter): EventPattern {
+  const nested: EventPattern = {};
+  for (const [path, values] of Object.entries(filter)) {
+    const keys = path.split('.');
+    let node = nested;
+    keys.forEach((key, index) => {
+      if (index === keys.length - 1) node[key] = values;
+      else {
+        const next = node[key];
+        node[key] = next && !Array.isArray(next) ? next : {};
+        node = node[key] as EventPattern;
+      }
+    });
+  }
+  return nested;
+}

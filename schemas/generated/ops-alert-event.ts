@@ -1,0 +1,31 @@
+// Generated from schemas/ops-alert.event.schema.json by `npm run gen:types`. Do not edit.
+
+/**
+ * The `detail` of an ops.alert event: something ops must look at. Carries ids, never personal data.
+ */
+export type OpsAlert = DeadLetteredAlert | QuarantinedAlert | CredentialsRefusedAlert | SchemaDriftAlert;
+
+export interface DeadLetteredAlert {
+  kind: 'dead-lettered';
+  destination: string;
+  leadId: string;
+  reason: string;
+  attempts: number;
+}
+export interface QuarantinedAlert {
+  kind: 'quarantined';
+  source: string;
+  quarantineId: string;
+  reason: string;
+}
+export interface CredentialsRefusedAlert {
+  kind: 'credentials-refused';
+  destination: string;
+  reason: string;
+}
+export interface SchemaDriftAlert {
+  kind: 'schema-drift';
+  source: string;
+  added: string[];
+  removed: string[];
+}

@@ -1,0 +1,96 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import addFormatsModule from 'ajv-formats';
+import configSchema from './config.schema.json' with { type: 'json' };
+import leadSchema from './lead.schema.json' with { type: 'json' };
+import leadReceivedSchema from './lead-received.event.schema.json' with { type: 'json' };
+import opsAlertSchema from './ops-alert.event.schema.json' with { type: 'json' };
+import type { LeadpipeConfig } from './generated/config.ts';
+import type { Lead } from './generated/lead.ts';
+import type { LeadReceivedEvent } from './generated/lead-received-event.ts';
+import type { OpsAlert } from './generated/ops-alert-event.ts';
+
+// ajv-formats is CommonJS; under ESM its function arrives as the default export.
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+function createAjv(useDefaults: boolean): Ajv {
+  // strictRequired is off because `required` inside if/then/not checks properties declared one level up.
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, discriminator: true, useDefaults });
+  addFormats(ajv);
+  ajv.addSchema(leadSchema);
+  ajv.addSchema(leadReceivedSchema);
+  ajv.addSchema(configSchema);
+  ajv.addSchema(opsAlertSchema);
+  return ajv;
+}
+
+const ajv = createAjv(false);
+// Config validation fills in the schema's defaults, so code reads one complete config.
+const ajvWithDefaults = createAjv(true);
+
+function compiled<T>(instance: Ajv, id: string): ValidateFunction<T> {
+  const validate = instance.getSchema<T>(id);
+  if (!validate) throw new Error(`Schema ${id} is not registered`);
+  return validate;
+}
+
+export const validateLead = compiled<Lead>(ajv, leadSchema.$id);
+export const validateLeadReceived = compiled<LeadReceivedEvent>(ajv, leadReceivedSchema.$id);
+export const validateOpsAlert = compiled<OpsAlert>(ajv, opsAlertSchema.$id);
+/** Validates a config and fills in defaults, in place. */
+export const validateConfig = compiled<LeadpipeConfig>(ajvWithDefaults, configSchema.$id);
+
+/** Turns Ajv errors into one line per problem, each naming the path a person has to fix. */
+export function describeErrors(errors: readonly ErrorObject[] | null | undefined, root = ''): string[] {
+  const lines = new Set<string>();
+  for (const error of errors ?? []) {
+    // if/then/else and oneOf wrappers only repeat what their inner errors already say.
+    if (error.keyword === 'if' || error.keyword === 'oneOf' || error.keyword === 'anyOf') continue;
+    const path = toPath(root, error.instancePath);
+    lines.add(`${path || '(top level)'}: ${explain(error)}`);
+  }
+  return [...lines];
+}
+
+function toPath(root: string, pointer: string): string {
+  const parts = pointer
+    .split('/')
+    .slice(1)
+    .map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
+  let path = root;
+  for (const part of parts) {
+    if (/^\d+$/.test(part)) path += `[${part}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) path += path ? `.${part}` : part;
+    else path += `[${JSON.stringify(part)}]`;
+  }
+  return path;
+}
+
+function explain(error: ErrorObject): string {
+  const params = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `missing required property "${String(params.missingProperty)}"`;
+    case 'additionalProperties':
+      return `unknown property "${String(params.additionalProperty)}" (check its spelling)`;
+    case 'enum':
+      return `must be one of: ${(params.allowedValues as unknown[]).map(String).join(', ')}`;
+    case 'const':
+      return `must be ${JSON.stringify(params.allowedValue)}`;
+    case 'not':
+      return 'has a property that is not allowed together with the others here';
+    case 'discriminator':
+      return params.error === 'mapping'
+        ? `"type" must be one of: hubspot, salesforce, slack`
+        : 'must have a "type": hubspot, salesforce or slack';
+    case 'pattern':
+      if (error.schemaPath.includes('secretRef')) {
+        return 'must be a secret reference (env:NAME, secretsmanager:NAME or ssm:/path), never the secret itself';
+      }
+      if (error.schemaPath.includes('/name/') || error.schemaPath.includes('propertyNames')) {
+        return 'names use lower-case letters, digits and dashes, start with a letter, at most 40 characters';
+      }
+      return `must match the pattern ${String(params.pattern)}`;
+    default:
+      return error.message ?? 'is not valid';
+  }
+}
