@@ -1,0 +1,10 @@
+import { hmacScheme } from './hmac.ts';
+
+/** GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(body)>`; the delivery id is `X-GitHub-Delivery`. */
+export const github = hmacScheme({
+  header: 'X-Hub-Signature-256',
+  algorithm: 'sha256',
+  encoding: 'hex',
+  prefix: 'sha256=',
+  deliveryIdHeader: 'X-GitHub-Delivery',
+});
