@@ -1,0 +1,334 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { DraftLead, MappedLead } from './types.ts';
+import { MappingError } from './types.ts';
+
+/** Field limits from schemas/lead.schema.json, plus caps on what the schema leaves open. */
+export const LEAD_LIMITS = {
+  email: 254,
+  emailLocalPart: 64,
+  name: 200,
+  company: 255,
+  message: 32000,
+  /** utm, attribution and consent text values. */
+  text: 2048,
+  customKeys: 200,
+  customKey: 200,
+  customValue: 4000,
+} as const;
+
+const ATEXT = "[a-z0-9!#$%&'*+/=?^_`{|}~-]+";
+const DOT_ATOM = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*$`);
+const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+
+/**
+ * Trims, lower-cases and checks an email address: one @, a dot-atom local part of at most 64 octets, a domain
+ * of LDH labels with at least one dot, 254 octets in all (RFC 5321). Returns undefined when it is not one.
+ */
+export function normaliseEmail(raw: string): string | undefined {
+  const email = raw
+    .trim()
+    .toLowerCase()
+    .replace(/^mailto:/, '');
+  if (email.length > LEAD_LIMITS.email) return undefined;
+  const at = email.indexOf('@');
+  if (at <= 0 || at !== email.lastIndexOf('@')) return undefined;
+  const local = email.slice(0, at);
+  const domain = email.slice(at + 1);
+  if (local.length > LEAD_LIMITS.emailLocalPart || !DOT_ATOM.test(local)) return undefined;
+  const labels = domain.split('.');
+  if (labels.length < 2 || domain.length > 253) return undefined;
+  if (!labels.every((label) => DOMAIN_LABEL.test(label))) return undefined;
+  // A numeric top-level label is an IP address or a typo, never a mailbox domain.
+  if (/^\d+$/.test(labels[labels.length - 1] as string)) return undefined;
+  return email;
+}
+
+const E164 = /^\+[1-9][0-9]{6,14}$/;
+
+/**
+ * Formats a phone number as E.164, reading numbers without a country code in `region`. JSON numbers are
+ * accepted (Webflow sends 15550000000). "Possible" (right length for the country) is the bar, not "valid":
+ * number plans change faster than metadata, and test numbers such as 555 ones must still arrive.
+ */
+export function normalisePhone(raw: string | number, region: string): string | undefined {
+  let text: string;
+  if (typeof raw === 'number') {
+    if (!Number.isSafeInteger(raw) || raw <= 0) return undefined;
+    text = String(raw);
+  } else {
+    text = raw.trim();
+  }
+  if (text === '' || text.length > 64) return undefined;
+  // "00" is the international prefix in most of the world; libphonenumber only knows it per region.
+  if (/^00[1-9]/.test(text)) text = `+${text.slice(2)}`;
+  const defaultCountry = /^[A-Z]{2}$/.test(region.toUpperCase())
+    ? (region.toUpperCase() as CountryCode)
+    : undefined;
+  const parsed = safeParsePhone(text, defaultCountry);
+  if (parsed === undefined && typeof raw === 'number') {
+    // A JSON number cannot carry a "+": an international number sent as digits, e.g. 32491223344.
+    const withPlus = safeParsePhone(`+${text}`, undefined);
+    return withPlus?.isPossible() && E164.test(withPlus.number) ? withPlus.number : undefined;
+  }
+  if (parsed === undefined || !parsed.isPossible()) return undefined;
+  return E164.test(parsed.number) ? parsed.number : undefined;
+}
+
+function safeParsePhone(text: string, country: CountryCode | undefined) {
+  try {
+    return parsePhoneNumberFromString(text, country === undefined ? {} : { defaultCountry: country });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Trims and collapses every run of whitespace (including newlines) to one space. */
+export function collapseWhitespace(text: string): string {
+  return text.replace(/\s+/gu, ' ').trim();
+}
+
+/** Keeps line breaks (a message is prose) but trims lines and drops runs of blank lines. */
+function tidyMessage(text: string): string {
+  return text
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((line) => line.replace(/[^\S\n]+/gu, ' ').trim())
+    .join('\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+/** Cuts at a code point boundary so a surrogate pair is never split. */
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  let cut = text.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
+  return cut;
+}
+
+/** Splits a full name at its first space: "Laura van der Berg" → "Laura" / "van der Berg". */
+export function splitName(full: string): { firstName?: string; lastName?: string } {
+  const name = collapseWhitespace(full);
+  if (name === '') return {};
+  const space = name.indexOf(' ');
+  if (space === -1) return { firstName: name };
+  return { firstName: name.slice(0, space), lastName: name.slice(space + 1) };
+}
+
+/** A scalar out of whatever a mapping produced: a one-element array counts as its element. */
+export function scalar(value: unknown): string | number | boolean | undefined {
+  if (Array.isArray(value)) return value.length === 1 ? scalar(value[0]) : undefined;
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return undefined;
+}
+
+/** Text out of a scalar: numbers become their decimal form, booleans and empties are no text. */
+export function text(value: unknown, max: number = LEAD_LIMITS.text): string | undefined {
+  const v = scalar(value);
+  if (typeof v === 'number') return String(v);
+  if (typeof v !== 'string') return undefined;
+  const collapsed = truncate(collapseWhitespace(v), max).trim();
+  return collapsed === '' ? undefined : collapsed;
+}
+
+const TRUE_WORDS = new Set([
+  'true',
+  'yes',
+  'y',
+  'on',
+  '1',
+  'checked',
+  'accepted',
+  'agree',
+  'agreed',
+  'opt-in',
+]);
+const FALSE_WORDS = new Set(['false', 'no', 'n', 'off', '0', 'unchecked', 'declined', 'opt-out', '']);
+
+/** Booleans as forms send them: true, "on", "yes", 1, ... */
+export function flag(value: unknown): boolean | undefined {
+  const v = scalar(value);
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'number') return v === 1 ? true : v === 0 ? false : undefined;
+  if (typeof v !== 'string') return undefined;
+  const word = v.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  return undefined;
+}
+
+/** Scores are integers 0-100: senders' scores are clamped into that range, not rejected. */
+export function normaliseScore(value: unknown): number | undefined {
+  const v = scalar(value);
+  const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : Number.NaN;
+  if (!Number.isFinite(n)) return undefined;
+  return Math.min(100, Math.max(0, Math.round(n)));
+}
+
+/**
+ * An ISO 8601 date-time in UTC. Numbers are epoch seconds (below 1e11) or milliseconds (HubSpot's
+ * occurredAt, Meta's created_time). A date without a time is not a submission time and is dropped.
+ */
+export function normaliseTimestamp(value: unknown): string | undefined {
+  const v = scalar(value);
+  let ms: number;
+  if (typeof v === 'number') {
+    ms = v < 1e11 ? v * 1000 : v;
+  } else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v.trim())) {
+    ms = Date.parse(v.trim().replace(' ', 'T'));
+  } else {
+    return undefined;
+  }
+  if (!Number.isFinite(ms) || ms < 0 || ms > 8.64e15) return undefined;
+  const date = new Date(ms);
+  const year = date.getUTCFullYear();
+  // The schema's date-time has a four-digit year.
+  return year < 1000 || year > 9999 ? undefined : date.toISOString();
+}
+
+function customValues(custom: Record<string, unknown> | undefined): MappedLead['custom'] {
+  if (custom === undefined || typeof custom !== 'object' || custom === null || Array.isArray(custom))
+    return undefined;
+  const out: Record<string, string | number | boolean> = {};
+  let count = 0;
+  for (const [rawKey, raw] of Object.entries(custom)) {
+    if (count >= LEAD_LIMITS.customKeys) break;
+    const key = truncate(collapseWhitespace(rawKey), LEAD_LIMITS.customKey);
+    if (key === '' || Object.hasOwn(out, key)) continue;
+    let value: string | number | boolean | undefined;
+    if (Array.isArray(raw) && raw.length > 1) {
+      const parts = raw.map((item) => text(item)).filter((item) => item !== undefined);
+      value = parts.length === 0 ? undefined : truncate(parts.join(', '), LEAD_LIMITS.customValue);
+    } else {
+      const v = scalar(raw);
+      value = typeof v === 'string' ? text(v, LEAD_LIMITS.customValue) : v;
+    }
+    if (value === undefined) continue;
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    count++;
+  }
+  return count === 0 ? undefined : out;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+function compact<T extends object>(object: T): T | undefined {
+  const entries = Object.entries(object).filter(([, v]) => v !== undefined);
+  return entries.length === 0 ? undefined : (Object.fromEntries(entries) as T);
+}
+
+export interface NormaliseOptions {
+  /** Region for phone numbers without a country code. */
+  phoneRegion: string;
+  /** Score given when the payload carries none (MappingConfig.score). */
+  defaultScore?: number;
+}
+
+/**
+ * Turns a draft into a lead that satisfies the Lead schema's field rules, or throws MappingError.
+ * A phone that cannot become E.164 is dropped (and kept as custom.phoneRaw) when an email is present: the lead is
+ * still reachable, and losing it over an optional field is worse. Without an email it is 'invalid_phone'.
+ */
+export function normaliseLead(draft: DraftLead, options: NormaliseOptions): MappedLead {
+  const lead: MappedLead = {};
+  const custom = customValues(record(draft.custom));
+
+  const rawEmail = text(draft.email, 1000);
+  if (rawEmail !== undefined) {
+    const email = normaliseEmail(rawEmail);
+    if (email === undefined)
+      throw new MappingError('invalid_email', 'The email address is not a valid address');
+    lead.email = email;
+  }
+
+  const phoneValue = scalar(draft.phone);
+  const rawPhone = typeof phoneValue === 'number' ? phoneValue : text(phoneValue, 100);
+  let phoneRaw: string | undefined;
+  if (rawPhone !== undefined) {
+    const phone = normalisePhone(rawPhone, options.phoneRegion);
+    if (phone !== undefined) lead.phone = phone;
+    else if (lead.email === undefined) {
+      throw new MappingError(
+        'invalid_phone',
+        `The phone number cannot be read as an E.164 number (default region ${options.phoneRegion.slice(0, 8)})`,
+      );
+    } else phoneRaw = String(rawPhone);
+  }
+
+  if (lead.email === undefined && lead.phone === undefined) {
+    throw new MappingError('no_contact', 'The payload has neither an email address nor a phone number');
+  }
+
+  let firstName = text(draft.firstName, LEAD_LIMITS.name);
+  let lastName = text(draft.lastName, LEAD_LIMITS.name);
+  const fullName = text(draft.name, LEAD_LIMITS.name * 2 + 1);
+  if (fullName !== undefined && firstName === undefined && lastName === undefined) {
+    const split = splitName(fullName);
+    firstName = split.firstName === undefined ? undefined : truncate(split.firstName, LEAD_LIMITS.name);
+    lastName = split.lastName === undefined ? undefined : truncate(split.lastName, LEAD_LIMITS.name);
+  }
+  if (firstName !== undefined) lead.firstName = firstName;
+  if (lastName !== undefined) lead.lastName = lastName;
+
+  const company = text(draft.company, LEAD_LIMITS.company);
+  if (company !== undefined) lead.company = company;
+  const messageValue = scalar(draft.message);
+  if (typeof messageValue === 'string' || typeof messageValue === 'number') {
+    const message = truncate(tidyMessage(String(messageValue)), LEAD_LIMITS.message);
+    if (message !== '') lead.message = message;
+  }
+
+  const consentDraft = record(draft.consent);
+  if (consentDraft !== undefined) {
+    const consent = compact({
+      marketing: flag(consentDraft.marketing),
+      terms: flag(consentDraft.terms),
+      text: text(consentDraft.text),
+    });
+    if (consent !== undefined) lead.consent = consent;
+  }
+
+  const utmDraft = record(draft.utm);
+  if (utmDraft !== undefined) {
+    const utm = compact({
+      source: text(utmDraft.source),
+      medium: text(utmDraft.medium),
+      campaign: text(utmDraft.campaign),
+      term: text(utmDraft.term),
+      content: text(utmDraft.content),
+    });
+    if (utm !== undefined) lead.utm = utm;
+  }
+
+  const attributionDraft = record(draft.attribution);
+  if (attributionDraft !== undefined) {
+    const attribution = compact({
+      referrer: text(attributionDraft.referrer),
+      landingPage: text(attributionDraft.landingPage),
+      formId: text(attributionDraft.formId),
+      formName: text(attributionDraft.formName),
+      externalId: text(attributionDraft.externalId),
+    });
+    if (attribution !== undefined) lead.attribution = attribution;
+  }
+
+  const score = normaliseScore(draft.score) ?? normaliseScore(options.defaultScore);
+  if (score !== undefined) lead.score = score;
+
+  const submittedAt = normaliseTimestamp(draft.submittedAt);
+  if (submittedAt !== undefined) lead.submittedAt = submittedAt;
+
+  const finalCustom = phoneRaw === undefined ? custom : { ...custom, phoneRaw: truncate(phoneRaw, 100) };
+  if (finalCustom !== undefined) lead.custom = finalCustom;
+
+  const deliveryId = text(draft.deliveryId, 512);
+  if (deliveryId !== undefined) lead.deliveryId = deliveryId;
+  return lead;
+}
