@@ -1,0 +1,69 @@
+import type { Lead } from '../../schemas/generated/lead.ts';
+import type { RollingWindowLimiter } from '../rate-limit.ts';
+import type { DestinationAdapter, Outcome } from '../types.ts';
+import { type FoldOptions, postFolded } from './fold.ts';
+import { leadAlertMessage, leadDigestLine, leadDigestMessage } from './lead-message.ts';
+import { createSlackPoster, type SlackPosterOptions } from './poster.ts';
+
+/**
+ * Leads per digest message. A digest is a header, one section per lead and a context line: 22 blocks of
+ * Slack's 50, and its lines are also packed under DIGEST_TEXT_BUDGET, below the ~12,000 characters at which
+ * Slack answers msg_blocks_too_long.
+ */
+export const SLACK_DIGEST_MAX_LEADS = 20;
+/** Characters of lead lines per digest; the title and context line stay under 400 more. */
+export const DIGEST_TEXT_BUDGET = 9000;
+/** A batch of more leads than this is folded into digests. */
+export const SLACK_DEFAULT_DIGEST_THRESHOLD = 3;
+/** Five digests: at one message per second a full batch is posted in about five seconds. */
+export const SLACK_MAX_BATCH_SIZE = SLACK_DIGEST_MAX_LEADS * 5;
+
+export interface SlackAdapterOptions {
+  /** Bot token (xoxb-) with chat:write, already resolved. */
+  token: string;
+  /** Channel id or name. */
+  channel: string;
+  /** Web API base, WebClient's slackApiUrl; default https://slack.com/api/. */
+  baseUrl?: string;
+  /** Default 1 request per 1 s: Slack's per-channel limit for chat.postMessage. */
+  rateLimit?: { requests: number; perSeconds: number };
+  /** Default 10 s per request. */
+  timeoutMs?: number;
+  /** Share one limiter with anything else posting to the same channel (e.g. ops alerts). */
+  limiter?: RollingWindowLimiter;
+  /** More than this many leads in one batch become digest messages; default 3. */
+  digestThreshold?: number;
+  /** Workspace URL (https://acme.slack.com) for message permalinks in delivery refs; omitted otherwise. */
+  workspaceUrl?: string;
+  logger?: SlackPosterOptions['logger'];
+}
+
+/**
+ * Hot-lead alerts in Slack: one Block Kit message per lead, or digests when a batch holds more leads than the
+ * channel's rate allows. Every lead gets an outcome; a delivered lead's ref id is the message ts.
+ */
+export function createSlackAdapter(options: SlackAdapterOptions): DestinationAdapter {
+  const poster = createSlackPoster(options);
+  const fold: FoldOptions = {
+    digestThreshold: options.digestThreshold ?? SLACK_DEFAULT_DIGEST_THRESHOLD,
+    maxPerDigest: SLACK_DIGEST_MAX_LEADS,
+    digestTextBudget: DIGEST_TEXT_BUDGET,
+  };
+  const format = { single: leadAlertMessage, line: leadDigestLine, digest: leadDigestMessage };
+
+  return {
+    maxBatchSize: SLACK_MAX_BATCH_SIZE,
+    async deliver(leads: readonly Lead[]): Promise<Map<string, Outcome>> {
+      const results = new Map<string, Outcome>();
+      if (leads.length === 0) return results;
+      // A redelivered duplicate inside one batch is alerted once and shares its outcome.
+      const unique = [...new Map(leads.map((lead) => [lead.id, lead])).values()];
+      const outcomes = await postFolded(poster, unique, format, fold);
+      unique.forEach((lead, index) => {
+        const outcome = outcomes[index];
+        if (outcome) results.set(lead.id, outcome);
+      });
+      return results;
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import { type Logger, LogLevel, WebClient } from '@slack/web-api';
+import { RollingWindowLimiter } from '../rate-limit.ts';
+import type { SlackMessage } from './blocks.ts';
+import { type ClassifiedFailure, classifySlackFailure } from './classify.ts';
+
+export const SLACK_API_URL = 'https://slack.com/api/';
+/** Slack's chat.postMessage allows about one message per second per channel. */
+export const SLACK_DEFAULT_RATE_LIMIT = { requests: 1, perSeconds: 1 } as const;
+export const SLACK_DEFAULT_TIMEOUT_MS = 10_000;
+
+export interface SlackPosterOptions {
+  /** Bot token (xoxb-) with chat:write, already resolved. */
+  token: string;
+  /** Channel id or name. */
+  channel: string;
+  /** Web API base, WebClient's slackApiUrl; point it at a sandbox with `${sandboxUrl}/`. */
+  baseUrl?: string;
+  /** Used when no `limiter` is given. */
+  rateLimit?: { requests: number; perSeconds: number };
+  /** Share one limiter between everything that posts to the same channel. */
+  limiter?: RollingWindowLimiter;
+  timeoutMs?: number;
+  /** Workspace URL (https://acme.slack.com) to build message permalinks from; without it refs carry no url. */
+  workspaceUrl?: string;
+  /** The SDK's logger; the default one logs errors only, since the SDK's debug output contains message bodies. */
+  logger?: Logger;
+}
+
+export type PostResult =
+  | { ok: true; ts?: string; channel?: string; url?: string }
+  | ({ ok: false } & ClassifiedFailure);
+
+/** Posts one message at a time to one channel, within the rate limit, and says what happened. Never throws. */
+export interface SlackPoster {
+  post(message: SlackMessage): Promise<PostResult>;
+}
+
+export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
+  const limiter = options.limiter ?? new RollingWindowLimiter(options.rateLimit ?? SLACK_DEFAULT_RATE_LIMIT);
+  const client = new WebClient(options.token, {
+    slackApiUrl: options.baseUrl ?? SLACK_API_URL,
+    // The queue retries with backoff; the SDK's default would retry in-process for about 30 minutes.
+    retryConfig: { retries: 0 },
+    rejectRateLimitedCalls: true,
+    timeout: options.timeoutMs ?? SLACK_DEFAULT_TIMEOUT_MS,
+    ...(options.logger ? { logger: options.logger } : { logLevel: LogLevel.ERROR }),
+  });
+  const workspaceUrl = options.workspaceUrl?.replace(/\/+$/, '');
+
+  return {
+    async post(message) {
+      await limiter.acquire();
+      try {
+        const result = await client.chat.postMessage({
+          channel: options.channel,
+          text: message.text,
+          blocks: message.blocks,
+          // A lead's CRM links would otherwise unfurl into large previews.
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        const { ts, channel } = result;
+        const url = workspaceUrl && ts && channel ? permalink(workspaceUrl, channel, ts) : undefined;
+        return { ok: true, ts, channel, url };
+      } catch (error) {
+        const failure = classifySlackFailure(error);
+        const { outcome } = failure;
+        // Nothing else goes to this channel before Slack said it may.
+        if (outcome.status === 'retry' && outcome.retryAfterMs) limiter.pause(outcome.retryAfterMs);
+        return { ok: false, ...failure };
+      }
+    },
+  };
+}
+
+/** Slack's permalink shape: /archives/<channel>/p<ts without the dot>. */
+function permalink(workspaceUrl: string, channel: string, ts: string): string {
+  return `${workspaceUrl}/archives/${encodeURIComponent(channel)}/p${ts.replace('.', '')}`;
+}
