@@ -58,10 +58,12 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): Destinatio
   const limiter = options.limiter ?? new RollingWindowLimiter(options.rateLimit ?? DEFAULT_RATE_LIMIT);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const baseUrl = (options.baseUrl ?? HUBSPOT_API_URL).replace(/\/+$/, '');
+  const http = recordingHttp(timeoutMs);
   const api = new BatchApi(
     createConfiguration({
       baseServer: new ServerConfiguration<Record<string, string>>(baseUrl, {}),
       authMethods: { oauth2: { accessToken: options.accessToken } },
+      httpApi: http.httpApi,
     }),
   );
   const contactRef = (id: string) => ({
@@ -74,7 +76,6 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): Destinatio
   /** One upsert call; never throws. */
   async function upsert(inputs: readonly ContactInput[]): Promise<CallResult> {
     await limiter.acquire();
-    const http = recordingHttp(timeoutMs);
     const body: { inputs: SimplePublicObjectBatchInputUpsert[] } = {
       inputs: inputs.map((input) => ({
         idProperty: 'email',
@@ -83,17 +84,12 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): Destinatio
         properties: input.properties,
       })),
     };
-    try {
-      const data: BatchAnswer = await api.upsert(body, { httpApi: http.httpApi });
-      return { kind: 'answered', data };
-    } catch (error) {
-      const answer = http.answer();
-      if (answer && answer.status >= 300)
-        return { kind: 'refused', answer, body: parseErrorBody(answer.text) };
-      if (answer) return { kind: 'unreadable', reason: `HubSpot ${answer.status} answer could not be read` };
-      if (error instanceof HubspotTimeoutError) return { kind: 'unreachable', reason: error.message };
-      return { kind: 'unreachable', reason: `HubSpot could not be reached (${errorCode(error)})` };
-    }
+    const { value, error, answer } = await http.record((): Promise<BatchAnswer> => api.upsert(body));
+    if (value) return { kind: 'answered', data: value };
+    if (answer && answer.status >= 300) return { kind: 'refused', answer, body: parseErrorBody(answer.text) };
+    if (answer) return { kind: 'unreadable', reason: `HubSpot ${answer.status} answer could not be read` };
+    if (error instanceof HubspotTimeoutError) return { kind: 'unreachable', reason: error.message };
+    return { kind: 'unreachable', reason: `HubSpot could not be reached (${errorCode(error)})` };
   }
 
   return {

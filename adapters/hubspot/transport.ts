@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type HttpLibrary,
   type RequestContext,
@@ -20,12 +21,20 @@ export class HubspotTimeoutError extends Error {
   }
 }
 
+export interface RecordingHttp {
+  /** Give this to the SDK configuration (the generated API ignores a per-call httpApi). */
+  httpApi: HttpLibrary;
+  /** Runs one SDK call and returns the raw answer it got, if any, beside its result or error. */
+  record<T>(call: () => Promise<T>): Promise<{ value?: T; error?: unknown; answer?: RawAnswer }>;
+}
+
 /**
- * One HTTP exchange for the generated SDK: global fetch with a timeout (the SDK's own transport
- * has none) that also keeps the raw answer, so the caller can read what the SDK's models drop.
+ * The SDK's HTTP layer: global fetch with a timeout (the SDK's own transport has none) that also
+ * keeps each raw answer for the call that made it. Calls may overlap, so the answer travels in
+ * AsyncLocalStorage rather than in a shared variable.
  */
-export function recordingHttp(timeoutMs: number): { httpApi: HttpLibrary; answer(): RawAnswer | undefined } {
-  let answer: RawAnswer | undefined;
+export function recordingHttp(timeoutMs: number): RecordingHttp {
+  const current = new AsyncLocalStorage<{ answer?: RawAnswer }>();
   const httpApi = wrapHttpLibrary({
     async send(request: RequestContext): Promise<ResponseContext> {
       let response: Response;
@@ -48,7 +57,8 @@ export function recordingHttp(timeoutMs: number): { httpApi: HttpLibrary; answer
       response.headers.forEach((value, name) => {
         headers[name] = value;
       });
-      answer = { status: response.status, headers, text };
+      const slot = current.getStore();
+      if (slot) slot.answer = { status: response.status, headers, text };
       const bytes = Buffer.from(text, 'utf8');
       return new ResponseContext(response.status, headers, {
         text: async () => text,
@@ -56,5 +66,16 @@ export function recordingHttp(timeoutMs: number): { httpApi: HttpLibrary; answer
       });
     },
   });
-  return { httpApi, answer: () => answer };
+  return {
+    httpApi,
+    async record(call) {
+      const slot: { answer?: RawAnswer } = {};
+      try {
+        const value = await current.run(slot, call);
+        return { value, answer: slot.answer };
+      } catch (error) {
+        return { error, answer: slot.answer };
+      }
+    },
+  };
 }

@@ -31,7 +31,12 @@ describe('groupLeadsByEmail', () => {
   it('merges leads that share an email into one input where later non-empty values win', () => {
     // Prepare
     const first = buildLead({ email: 'same@example.com', firstName: 'Ada', company: 'First Co' });
-    const second = buildLead({ email: 'SAME@example.com', firstName: '', company: 'Second Co', message: undefined });
+    const second = buildLead({
+      email: 'SAME@example.com',
+      firstName: '',
+      company: 'Second Co',
+      message: undefined,
+    });
 
     // Act
     const { inputs } = groupLeadsByEmail([first, second]);
@@ -39,7 +44,11 @@ describe('groupLeadsByEmail', () => {
     // Assess
     expect(inputs).toHaveLength(1);
     expect(inputs[0]?.leadIds).toEqual([first.id, second.id]);
-    expect(inputs[0]?.properties).toMatchObject({ firstname: 'Ada', company: 'Second Co', message: 'Please call me back' });
+    expect(inputs[0]?.properties).toMatchObject({
+      firstname: 'Ada',
+      company: 'Second Co',
+      message: 'Please call me back',
+    });
   });
 
   it('sets aside leads without an email', () => {

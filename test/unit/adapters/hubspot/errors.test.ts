@@ -13,7 +13,10 @@ describe('redactEmails', () => {
   it.each([
     ['Email address ada@example.com is invalid', 'Email address <email> is invalid'],
     ['[{"message":"Email address x@y.io is invalid"}]', '[{"message":"Email address <email> is invalid"}]'],
-    ['Duplicate IDs found in batch input: [a@b.com, c@d.org]', 'Duplicate IDs found in batch input: [<email>, <email>]'],
+    [
+      'Duplicate IDs found in batch input: [a@b.com, c@d.org]',
+      'Duplicate IDs found in batch input: [<email>, <email>]',
+    ],
     ['no address here', 'no address here'],
   ])('%s', (input, expected) => {
     // Act
@@ -93,7 +96,11 @@ describe('retryAfterMs', () => {
 describe('isWholeBatchPropertyError', () => {
   it.each([
     ['a missing property in errors[]', { errors: [{ code: 'PROPERTY_DOESNT_EXIST' }] }, true],
-    ['a missing property in the message', { message: 'Property values were not valid: [{"error":"PROPERTY_DOESNT_EXIST"}]' }, true],
+    [
+      'a missing property in the message',
+      { message: 'Property values were not valid: [{"error":"PROPERTY_DOESNT_EXIST"}]' },
+      true,
+    ],
     ['an invalid email', { errors: [{ code: 'INVALID_EMAIL' }], message: 'Email address is invalid' }, false],
   ])('%s', (_case, body, expected) => {
     // Act
