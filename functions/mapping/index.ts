@@ -2,9 +2,14 @@ import type { MappingConfig } from '../../schemas/generated/config.ts';
 import type { JsonataLimits } from './jsonata-mapping.ts';
 import { DEFAULT_JSONATA_LIMITS, evaluateJsonata, jsonataSyntaxProblem } from './jsonata-mapping.ts';
 import { normaliseLead } from './normalise.ts';
+import { calendly } from './presets/calendly.ts';
 import { describeValue, isRecord } from './presets/field-names.ts';
 import { generic } from './presets/generic.ts';
+import { hubspot } from './presets/hubspot.ts';
+import { meta } from './presets/meta.ts';
+import { tally } from './presets/tally.ts';
 import { typeform } from './presets/typeform.ts';
+import { webflow } from './presets/webflow.ts';
 import type { DraftLead, MappedLead, MappingInput, Preset } from './types.ts';
 import { MappingError } from './types.ts';
 
@@ -18,6 +23,11 @@ type PresetName = NonNullable<MappingConfig['preset']>;
 export const PRESETS: Readonly<Partial<Record<PresetName, Preset>>> = {
   generic,
   typeform,
+  calendly,
+  webflow,
+  tally,
+  hubspot,
+  meta,
 };
 
 export interface MapOptions {

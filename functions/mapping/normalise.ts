@@ -175,8 +175,9 @@ export function normaliseScore(value: unknown): number | undefined {
 export function normaliseTimestamp(value: unknown): string | undefined {
   const v = scalar(value);
   let ms: number;
-  if (typeof v === 'number') {
-    ms = v < 1e11 ? v * 1000 : v;
+  const epoch = typeof v === 'string' && /^\d{9,13}$/.test(v.trim()) ? Number(v) : v;
+  if (typeof epoch === 'number') {
+    ms = epoch < 1e11 ? epoch * 1000 : epoch;
   } else if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/.test(v.trim())) {
     ms = Date.parse(v.trim().replace(' ', 'T'));
   } else {
