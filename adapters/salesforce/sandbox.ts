@@ -46,6 +46,7 @@ type StoredRecord = Record<string, unknown> & { Id: string };
 interface Counters {
   /** Every authenticated REST call: what the daily allowance counts. */
   apiCalls: number;
+  /** Every upsert request received, refused ones included. */
   upsertCalls: number;
   upsertedRecords: number;
   failedRecords: number;
@@ -198,9 +199,9 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
     'PATCH',
     '/services/data/:version/composite/sobjects/:sobject/:externalIdField',
     (request) => {
+      counters.upsertCalls += 1;
       const refused = admit(request);
       if (refused) return refused;
-      counters.upsertCalls += 1;
       const { sobject = '', externalIdField = '' } = request.params;
       const object = schema.get(sobject);
       if (!object) return notFound();
