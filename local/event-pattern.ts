@@ -19,7 +19,8 @@ export function matchesPattern(pattern: EventPattern, event: unknown): boolean {
 function matchesLeaf(alternative: unknown, present: boolean, value: unknown): boolean {
   if (isExists(alternative)) {
     // `exists` looks at leaves: a field holding an object is not a leaf.
-    const exists = present && (Array.isArray(value) ? value.length > 0 : typeof value !== 'object' || value === null);
+    const exists =
+      present && (Array.isArray(value) ? value.length > 0 : typeof value !== 'object' || value === null);
     return alternative.exists === exists;
   }
   if (!present) return false;
@@ -56,12 +57,17 @@ function inRange(value: number, conditions: readonly unknown[]): boolean {
     const operator = conditions[i];
     const bound = conditions[i + 1] as number;
     const ok =
-      operator === '<' ? value < bound
-      : operator === '<=' ? value <= bound
-      : operator === '=' ? value === bound
-      : operator === '>' ? value > bound
-      : operator === '>=' ? value >= bound
-      : false;
+      operator === '<'
+        ? value < bound
+        : operator === '<='
+          ? value <= bound
+          : operator === '='
+            ? value === bound
+            : operator === '>'
+              ? value > bound
+              : operator === '>='
+                ? value >= bound
+                : false;
     if (!ok) return false;
   }
   return true;

@@ -39,7 +39,9 @@ export async function startLocalBus(options: LocalBusOptions): Promise<LocalBus>
   const region = options.region ?? 'us-east-1';
 
   const server = createServer((req, res) => {
-    handle(req, res).catch((error: Error) => reply(res, 500, { __type: 'InternalException', message: error.message }));
+    handle(req, res).catch((error: Error) =>
+      reply(res, 500, { __type: 'InternalException', message: error.message }),
+    );
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -48,10 +50,16 @@ export async function startLocalBus(options: LocalBusOptions): Promise<LocalBus>
     const body = Buffer.concat(chunks);
     const target = req.headers['x-amz-target'];
     if (target !== 'AWSEvents.PutEvents') {
-      return reply(res, 400, { __type: 'UnknownOperationException', message: `The local bus only serves PutEvents, not ${String(target)}` });
+      return reply(res, 400, {
+        __type: 'UnknownOperationException',
+        message: `The local bus only serves PutEvents, not ${String(target)}`,
+      });
     }
     if (body.length > MAX_REQUEST_BYTES) {
-      return reply(res, 400, { __type: 'ValidationException', message: 'Total size of the entries in the request is over the limit.' });
+      return reply(res, 400, {
+        __type: 'ValidationException',
+        message: 'Total size of the entries in the request is over the limit.',
+      });
     }
     const request = JSON.parse(body.toString('utf8')) as { Entries?: PutEventsEntry[] };
     const entries = request.Entries ?? [];
@@ -71,9 +79,18 @@ export async function startLocalBus(options: LocalBusOptions): Promise<LocalBus>
     reply(res, 200, { FailedEntryCount: failed, Entries: results });
   }
 
-  async function route(entry: PutEventsEntry): Promise<{ EventId: string } | { ErrorCode: string; ErrorMessage: string }> {
-    if (entry.EventBusName && entry.EventBusName !== options.busName && !entry.EventBusName.endsWith(`/${options.busName}`)) {
-      return { ErrorCode: 'ResourceNotFoundException', ErrorMessage: `Event bus ${entry.EventBusName} does not exist.` };
+  async function route(
+    entry: PutEventsEntry,
+  ): Promise<{ EventId: string } | { ErrorCode: string; ErrorMessage: string }> {
+    if (
+      entry.EventBusName &&
+      entry.EventBusName !== options.busName &&
+      !entry.EventBusName.endsWith(`/${options.busName}`)
+    ) {
+      return {
+        ErrorCode: 'ResourceNotFoundException',
+        ErrorMessage: `Event bus ${entry.EventBusName} does not exist.`,
+      };
     }
     let detail: unknown;
     try {
@@ -93,7 +110,11 @@ export async function startLocalBus(options: LocalBusOptions): Promise<LocalBus>
       resources: entry.Resources ?? [],
       detail,
     };
-    const targets = new Set(options.rules.filter((rule) => matchesPattern(rule.eventPattern, event)).map((rule) => rule.destination));
+    const targets = new Set(
+      options.rules
+        .filter((rule) => matchesPattern(rule.eventPattern, event))
+        .map((rule) => rule.destination),
+    );
     const body = JSON.stringify(event);
     for (const destination of targets) {
       const queueUrl = options.queues[destination];
@@ -102,7 +123,10 @@ export async function startLocalBus(options: LocalBusOptions): Promise<LocalBus>
         new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: '0', MessageBody: body }] }),
       );
       if (sent.Failed?.length) {
-        return { ErrorCode: 'InternalFailure', ErrorMessage: `Could not deliver to the ${destination} queue` };
+        return {
+          ErrorCode: 'InternalFailure',
+          ErrorMessage: `Could not deliver to the ${destination} queue`,
+        };
       }
     }
     const type = String(entry.DetailType);

@@ -1,6 +1,11 @@
-import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
-import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { join } from 'node:path';
+import {
+  CreateQueueCommand,
+  GetQueueAttributesCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
 import { startFauxqs } from 'fauxqs';
 
 export interface LocalSqs {
@@ -52,7 +57,9 @@ export async function ensureDestinationQueues(
 }
 
 async function queueArn(sqs: SQSClient, url: string): Promise<string> {
-  const result = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }));
+  const result = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),
+  );
   const arn = result.Attributes?.QueueArn;
   if (!arn) throw new Error(`Queue ${url} has no ARN`);
   return arn;

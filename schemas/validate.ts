@@ -1,20 +1,27 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import configSchema from './config.schema.json' with { type: 'json' };
-import leadSchema from './lead.schema.json' with { type: 'json' };
-import leadReceivedSchema from './lead-received.event.schema.json' with { type: 'json' };
-import opsAlertSchema from './ops-alert.event.schema.json' with { type: 'json' };
 import type { LeadpipeConfig } from './generated/config.ts';
 import type { Lead } from './generated/lead.ts';
 import type { LeadReceivedEvent } from './generated/lead-received-event.ts';
 import type { OpsAlert } from './generated/ops-alert-event.ts';
+import leadSchema from './lead.schema.json' with { type: 'json' };
+import leadReceivedSchema from './lead-received.event.schema.json' with { type: 'json' };
+import opsAlertSchema from './ops-alert.event.schema.json' with { type: 'json' };
 
 // ajv-formats is CommonJS; under ESM its function arrives as the default export.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 function createAjv(useDefaults: boolean): Ajv {
   // strictRequired is off because `required` inside if/then/not checks properties declared one level up.
-  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, discriminator: true, useDefaults });
+  const ajv = new Ajv({
+    allErrors: true,
+    strict: true,
+    strictRequired: false,
+    allowUnionTypes: true,
+    discriminator: true,
+    useDefaults,
+  });
   addFormats(ajv);
   ajv.addSchema(leadSchema);
   ajv.addSchema(leadReceivedSchema);

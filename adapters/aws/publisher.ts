@@ -1,6 +1,11 @@
-import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import {
+  type EventBridgeClient,
+  PutEventsCommand,
+  type PutEventsRequestEntry,
+} from '@aws-sdk/client-eventbridge';
+import { EVENT_SOURCE, LEAD_RECEIVED, OPS_ALERT } from '../../functions/routing/rules.ts';
 import type { LeadReceivedEvent } from '../../schemas/generated/lead-received-event.ts';
-import { EVENT_SOURCE, LEAD_RECEIVED } from '../../functions/routing/rules.ts';
+import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 export const PUT_EVENTS_LIMIT = 10;
@@ -24,21 +29,36 @@ export interface PublisherOptions {
 }
 
 export type LeadPublisher = (events: readonly LeadReceivedEvent[]) => Promise<void>;
+export type AlertPublisher = (alerts: readonly OpsAlert[]) => Promise<void>;
+
+/** Publishes lead.received events (see createEventPublisher). */
+export function createLeadPublisher(options: PublisherOptions): LeadPublisher {
+  const publish = createEventPublisher(options);
+  return (events) => publish(LEAD_RECEIVED, events);
+}
+
+/** Publishes ops.alert events; a routing rule takes them to the alerts destination. */
+export function createAlertPublisher(options: PublisherOptions): AlertPublisher {
+  const publish = createEventPublisher(options);
+  return (alerts) => publish(OPS_ALERT, alerts);
+}
 
 /**
- * Publishes lead.received events, 10 per PutEvents call, retrying only the entries that failed.
- * Throws PublishError if any remain, so ingest answers 5xx and the sender retries.
+ * Publishes events, 10 per PutEvents call, retrying only the entries that failed. Throws
+ * PublishError if any remain, so ingest answers 5xx and the sender retries.
  */
-export function createLeadPublisher(options: PublisherOptions): LeadPublisher {
+export function createEventPublisher(
+  options: PublisherOptions,
+): (detailType: string, details: readonly object[]) => Promise<void> {
   const { client, busName, attempts = 3 } = options;
   const sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-  return async (events) => {
-    let pending: PutEventsRequestEntry[] = events.map((detail) => ({
+  return async (detailType, details) => {
+    let pending: PutEventsRequestEntry[] = details.map((detail) => ({
       EventBusName: busName,
       Source: EVENT_SOURCE,
-      DetailType: LEAD_RECEIVED,
+      DetailType: detailType,
       Detail: JSON.stringify(detail),
-      Time: new Date(detail.timestamp),
+      Time: new Date(),
     }));
     let lastReason = 'unknown';
     for (let attempt = 1; attempt <= attempts && pending.length > 0; attempt++) {

@@ -1,6 +1,6 @@
 import {
-  type DynamoDBClient,
   DeleteItemCommand,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,
@@ -30,7 +30,11 @@ export interface QuarantineStore {
   remove(leadId: string): Promise<void>;
 }
 
-export function createQuarantineStore(client: DynamoDBClient, tableName: string, now: () => number = Date.now): QuarantineStore {
+export function createQuarantineStore(
+  client: DynamoDBClient,
+  tableName: string,
+  now: () => number = Date.now,
+): QuarantineStore {
   return {
     async put(entry) {
       await client.send(
@@ -46,7 +50,11 @@ export function createQuarantineStore(client: DynamoDBClient, tableName: string,
     },
     async get(leadId) {
       const result = await client.send(
-        new GetItemCommand({ TableName: tableName, Key: { [TABLE_KEY]: { S: PREFIX + leadId } }, ConsistentRead: true }),
+        new GetItemCommand({
+          TableName: tableName,
+          Key: { [TABLE_KEY]: { S: PREFIX + leadId } },
+          ConsistentRead: true,
+        }),
       );
       const raw = result.Item?.entry?.S;
       return raw ? (JSON.parse(raw) as QuarantinedPayload) : undefined;
@@ -71,7 +79,9 @@ export function createQuarantineStore(client: DynamoDBClient, tableName: string,
       return entries.sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
     },
     async remove(leadId) {
-      await client.send(new DeleteItemCommand({ TableName: tableName, Key: { [TABLE_KEY]: { S: PREFIX + leadId } } }));
+      await client.send(
+        new DeleteItemCommand({ TableName: tableName, Key: { [TABLE_KEY]: { S: PREFIX + leadId } } }),
+      );
     },
   };
 }

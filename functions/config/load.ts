@@ -37,9 +37,13 @@ export async function loadConfig(path: string, checks: readonly ConfigCheck[] = 
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new ConfigError(file, [`cannot read the config file (${(error as NodeJS.ErrnoException).code ?? error})`], {
-      cause: error,
-    });
+    throw new ConfigError(
+      file,
+      [`cannot read the config file (${(error as NodeJS.ErrnoException).code ?? error})`],
+      {
+        cause: error,
+      },
+    );
   }
   return parseConfig(text, file, checks);
 }
@@ -61,14 +65,21 @@ function crossChecks(config: LeadpipeConfig): string[] {
     const target = config.destinations[alerts.destination];
     if (!target) problems.push(`settings.alerts.destination: no destination named "${alerts.destination}"`);
     else if (target.type !== 'slack') {
-      problems.push(`settings.alerts.destination: "${alerts.destination}" is a ${target.type} destination; alerts need a slack one`);
+      problems.push(
+        `settings.alerts.destination: "${alerts.destination}" is a ${target.type} destination; alerts need a slack one`,
+      );
     }
   }
   for (const [name, destination] of Object.entries(config.destinations)) {
     for (const field of Object.keys(destination.filter ?? {})) {
       if (!isLeadField(field)) problems.push(`destinations.${name}.filter: "${field}" is not a lead field`);
     }
-    const mapped = destination.type === 'hubspot' ? destination.properties : destination.type === 'salesforce' ? destination.fields : undefined;
+    const mapped =
+      destination.type === 'hubspot'
+        ? destination.properties
+        : destination.type === 'salesforce'
+          ? destination.fields
+          : undefined;
     for (const field of Object.keys(mapped ?? {})) {
       if (!isLeadField(field)) problems.push(`destinations.${name}: "${field}" is not a lead field`);
     }

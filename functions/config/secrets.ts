@@ -2,10 +2,15 @@ import type { SecretResolver } from '../../adapters/types.ts';
 import { SecretNotFoundError } from './errors.ts';
 
 /** Resolves env:NAME references from an environment (process.env by default). */
-export function envSecretResolver(env: Readonly<Record<string, string | undefined>> = process.env): SecretResolver {
+export function envSecretResolver(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): SecretResolver {
   return async (ref) => {
     if (!ref.startsWith('env:')) {
-      throw new SecretNotFoundError(ref, 'only env:NAME references resolve locally; secretsmanager: and ssm: need AWS');
+      throw new SecretNotFoundError(
+        ref,
+        'only env:NAME references resolve locally; secretsmanager: and ssm: need AWS',
+      );
     }
     const name = ref.slice(4);
     const value = env[name];
@@ -15,7 +20,11 @@ export function envSecretResolver(env: Readonly<Record<string, string | undefine
 }
 
 /** Caches resolved secrets for `ttlMs`, so a warm Lambda does not fetch a secret per request. */
-export function cachingSecretResolver(inner: SecretResolver, ttlMs = 300_000, now: () => number = Date.now): SecretResolver {
+export function cachingSecretResolver(
+  inner: SecretResolver,
+  ttlMs = 300_000,
+  now: () => number = Date.now,
+): SecretResolver {
   const cache = new Map<string, { value: Promise<string>; until: number }>();
   return (ref) => {
     const hit = cache.get(ref);

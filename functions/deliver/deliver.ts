@@ -57,13 +57,19 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
     const outcomes = new Map<SQSRecord, Outcome>();
 
     const leadItems = items.filter((item) => item.kind === 'lead');
-    for (const [record, outcome] of await deliverLeads(deps.adapter, leadItems)) outcomes.set(record, outcome);
+    for (const [record, outcome] of await deliverLeads(deps.adapter, leadItems))
+      outcomes.set(record, outcome);
 
     const alertItems = items.filter((item) => item.kind === 'alert');
     if (alertItems.length > 0) {
       const results = deps.opsAlerts
         ? await safely(() => deps.opsAlerts?.alert(alertItems.map((item) => item.alert)), alertItems.length)
-        : new Map(alertItems.map((_, index) => [index, { status: 'rejected', reason: 'this destination does not take ops alerts' } as Outcome]));
+        : new Map(
+            alertItems.map((_, index) => [
+              index,
+              { status: 'rejected', reason: 'this destination does not take ops alerts' } as Outcome,
+            ]),
+          );
       alertItems.forEach((item, index) => outcomes.set(item.record, results.get(index) ?? missing));
     }
     for (const item of items) {
@@ -109,11 +115,16 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
         } catch (error) {
           // The message stays on the queue and comes back after its visibility timeout: nothing is lost.
           if (!failures.includes(item.record.messageId)) failures.push(item.record.messageId);
-          deps.logger.error('Could not act on a delivery outcome', { destination: deps.destination, leadId, error: error as Error });
+          deps.logger.error('Could not act on a delivery outcome', {
+            destination: deps.destination,
+            leadId,
+            error: error as Error,
+          });
         }
       }),
     );
-    if (blockedReason) alerts.push({ kind: 'credentials-refused', destination: deps.destination, reason: blockedReason });
+    if (blockedReason)
+      alerts.push({ kind: 'credentials-refused', destination: deps.destination, reason: blockedReason });
 
     const counts = countOutcomes(outcomes);
     deps.logger.info('Batch delivered', { destination: deps.destination, records: items.length, ...counts });
@@ -121,7 +132,10 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
       try {
         await deps.raiseAlerts(alerts);
       } catch (error) {
-        deps.logger.error('Could not raise ops alerts', { destination: deps.destination, error: error as Error });
+        deps.logger.error('Could not raise ops alerts', {
+          destination: deps.destination,
+          error: error as Error,
+        });
       }
     }
     return { batchItemFailures: failures.map((itemIdentifier) => ({ itemIdentifier })) };
@@ -141,7 +155,9 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
           [DLQ_ATTRIBUTES.destination]: { DataType: 'String', StringValue: deps.destination },
           [DLQ_ATTRIBUTES.attempts]: { DataType: 'Number', StringValue: String(item.attempt) },
           [DLQ_ATTRIBUTES.failedAt]: { DataType: 'String', StringValue: new Date().toISOString() },
-          ...(item.kind === 'lead' ? { [DLQ_ATTRIBUTES.leadId]: { DataType: 'String', StringValue: item.lead.id } } : {}),
+          ...(item.kind === 'lead'
+            ? { [DLQ_ATTRIBUTES.leadId]: { DataType: 'String', StringValue: item.lead.id } }
+            : {}),
         },
       }),
     );
@@ -149,7 +165,13 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
 
   /** A fresh copy restarts the receive count, so waiting for fixed credentials burns no attempts. */
   async function requeue(record: SQSRecord, delaySeconds: number): Promise<void> {
-    await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.queueUrl, MessageBody: record.body, DelaySeconds: delaySeconds }));
+    await deps.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: deps.queueUrl,
+        MessageBody: record.body,
+        DelaySeconds: delaySeconds,
+      }),
+    );
   }
 }
 
@@ -164,14 +186,25 @@ function readRecord(record: SQSRecord): Item {
     return { record, attempt, kind: 'invalid', reason: 'message body is not JSON' };
   }
   if (envelope['detail-type'] === LEAD_RECEIVED) {
-    if (validateLeadReceived(envelope.detail)) return { record, attempt, kind: 'lead', lead: envelope.detail.lead };
-    return { record, attempt, kind: 'invalid', reason: `invalid lead.received event: ${describeErrors(validateLeadReceived.errors, 'detail').join('; ')}` };
+    if (validateLeadReceived(envelope.detail))
+      return { record, attempt, kind: 'lead', lead: envelope.detail.lead };
+    return {
+      record,
+      attempt,
+      kind: 'invalid',
+      reason: `invalid lead.received event: ${describeErrors(validateLeadReceived.errors, 'detail').join('; ')}`,
+    };
   }
   if (envelope['detail-type'] === OPS_ALERT) {
     if (validateOpsAlert(envelope.detail)) return { record, attempt, kind: 'alert', alert: envelope.detail };
     return { record, attempt, kind: 'invalid', reason: 'invalid ops.alert event' };
   }
-  return { record, attempt, kind: 'invalid', reason: `unexpected event type ${JSON.stringify(envelope['detail-type'])}` };
+  return {
+    record,
+    attempt,
+    kind: 'invalid',
+    reason: `unexpected event type ${JSON.stringify(envelope['detail-type'])}`,
+  };
 }
 
 /** Leads in batches of the adapter's size; a lead that arrives twice in one batch is sent once. */
@@ -185,7 +218,11 @@ async function deliverLeads(
   const result = new Map<SQSRecord, Outcome>();
   for (let i = 0; i < leads.length; i += adapter.maxBatchSize) {
     const chunk = leads.slice(i, i + adapter.maxBatchSize);
-    const outcomes = await safely(() => adapter.deliver(chunk), chunk.length, chunk.map((lead) => lead.id));
+    const outcomes = await safely(
+      () => adapter.deliver(chunk),
+      chunk.length,
+      chunk.map((lead) => lead.id),
+    );
     for (const lead of chunk) {
       for (const item of byLead.get(lead.id) ?? []) result.set(item.record, outcomes.get(lead.id) ?? missing);
     }

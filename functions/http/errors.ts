@@ -27,5 +27,8 @@ export interface ErrorBody {
 }
 
 export const internalError: ErrorBody = {
-  error: { code: 'internal_error', message: 'Something went wrong on our side. Nothing was stored; please retry.' },
+  error: {
+    code: 'internal_error',
+    message: 'Something went wrong on our side. Nothing was stored; please retry.',
+  },
 };

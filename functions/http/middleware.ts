@@ -6,7 +6,11 @@ import { type ErrorBody, HttpError, internalError } from './errors.ts';
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
 /** A JSON answer with the headers every leadpipe response carries. */
-export function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+export function jsonResponse(
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpResult {
   return {
     statusCode,
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },

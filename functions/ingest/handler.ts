@@ -1,5 +1,5 @@
-import middy from '@middy/core';
 import type { Logger } from '@aws-lambda-powertools/logger';
+import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { HttpError } from '../http/errors.ts';
 import { type HttpResult, httpErrorResponses, jsonResponse } from '../http/middleware.ts';
@@ -20,7 +20,12 @@ export function webhookRequestFrom(event: APIGatewayProxyEventV2): WebhookReques
   const query = event.rawQueryString ? `?${event.rawQueryString}` : '';
   // The body is kept exactly as sent: signatures are computed over these bytes.
   const body = Buffer.from(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
-  return { method: event.requestContext.http.method.toUpperCase(), url: `${protocol}://${host}${event.rawPath}${query}`, headers, body };
+  return {
+    method: event.requestContext.http.method.toUpperCase(),
+    url: `${protocol}://${host}${event.rawPath}${query}`,
+    headers,
+    body,
+  };
 }
 
 /** API Gateway HTTP API handler for POST /webhooks/{source}. */
@@ -40,9 +45,15 @@ export function createIngestHandler(deps: IngestDependencies & { logger: Logger 
       }
       const declaredLength = Number(event.headers?.['content-length'] ?? 0);
       const encodedLength = event.body?.length ?? 0;
-      const bodyBytes = event.isBase64Encoded ? Math.floor((encodedLength * 3) / 4) : Buffer.byteLength(event.body ?? '');
+      const bodyBytes = event.isBase64Encoded
+        ? Math.floor((encodedLength * 3) / 4)
+        : Buffer.byteLength(event.body ?? '');
       if (Math.max(declaredLength, bodyBytes) > maxBodyBytes) {
-        throw new HttpError(413, 'body_too_large', `The body is larger than ${maxBodyBytes} bytes, the most a lead event can carry.`);
+        throw new HttpError(
+          413,
+          'body_too_large',
+          `The body is larger than ${maxBodyBytes} bytes, the most a lead event can carry.`,
+        );
       }
       const answer = await ingest({
         source,

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { IdempotencyAlreadyInProgressError, IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
+import type { AlertPublisher, LeadPublisher } from '../../adapters/aws/publisher.ts';
 import type { QuarantineStore } from '../../adapters/aws/quarantine-store.ts';
-import type { LeadPublisher } from '../../adapters/aws/publisher.ts';
 import type { SecretResolver } from '../../adapters/types.ts';
 import type { LeadpipeConfig, SourceConfig } from '../../schemas/generated/config.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
@@ -14,7 +18,7 @@ import { HttpError } from '../http/errors.ts';
 import { bodyDeliveryId, bodySha256, leadIdFor } from '../lead/identity.ts';
 import { mapPayload } from '../mapping/index.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
-import { MappingError, type MappedLead } from '../mapping/types.ts';
+import { type MappedLead, MappingError } from '../mapping/types.ts';
 import { LEAD_RECEIVED } from '../routing/rules.ts';
 import { verifyWebhook } from '../verify/index.ts';
 import { type VerifiedDelivery, type WebhookRequest, WebhookVerificationError } from '../verify/types.ts';
@@ -28,6 +32,8 @@ export interface IngestDependencies {
   idempotencyStore: BasePersistenceLayer;
   quarantine: QuarantineStore;
   publish: LeadPublisher;
+  /** Tells ops a payload was quarantined; a failure to alert never fails the delivery. */
+  raiseAlerts?: AlertPublisher;
   logger: Logger;
   now?: () => Date;
 }
@@ -78,7 +84,11 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
   });
 
   const acceptOnce = makeIdempotent(
-    async (delivery: Delivery, source: string, raw: { body: Buffer; contentType: string; deliveryId: string }): Promise<Accepted> => {
+    async (
+      delivery: Delivery,
+      source: string,
+      raw: { body: Buffer; contentType: string; deliveryId: string },
+    ): Promise<Accepted> => {
       if (delivery.lead) {
         await deps.publish([leadReceived(delivery.lead, now())]);
         return { leadId: delivery.leadId, status: 'accepted' };
@@ -93,6 +103,22 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
         contentType: raw.contentType,
         body: raw.body.toString('base64'),
       });
+      try {
+        await deps.raiseAlerts?.([
+          {
+            kind: 'quarantined',
+            source,
+            quarantineId: delivery.leadId,
+            reason: `${reason.code}: ${reason.message}`,
+          },
+        ]);
+      } catch (error) {
+        deps.logger.error('Could not raise the quarantine alert', {
+          source,
+          leadId: delivery.leadId,
+          error: error as Error,
+        });
+      }
       return { leadId: delivery.leadId, status: 'quarantined', reason };
     },
     { persistenceStore: deps.idempotencyStore, config: idempotency, keyPrefix: 'leadpipe-ingest' },
@@ -110,7 +136,12 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     let mapped: MappedLead | undefined;
     let problem: { code: string; message: string } | undefined;
     try {
-      mapped = await mapPayload(source.mapping, { payload, contentType, headers: request.headers, ...settings });
+      mapped = await mapPayload(source.mapping, {
+        payload,
+        contentType,
+        headers: request.headers,
+        ...settings,
+      });
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
       problem = { code: error.code, message: error.message };
@@ -138,7 +169,8 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
         },
       };
       if (validateLead(candidate)) lead = candidate;
-      else problem = { code: 'invalid_lead', message: describeErrors(validateLead.errors, 'lead').join('; ') };
+      else
+        problem = { code: 'invalid_lead', message: describeErrors(validateLead.errors, 'lead').join('; ') };
     }
 
     idempotency.registerLambdaContext(lambdaContext);
@@ -151,22 +183,37 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
       );
     } catch (error) {
       if (error instanceof IdempotencyAlreadyInProgressError) {
-        throw new HttpError(409, 'delivery_in_progress', 'This delivery is being processed right now; retry in a few seconds.', {
-          headers: { 'retry-after': '2' },
-          cause: error,
-        });
+        throw new HttpError(
+          409,
+          'delivery_in_progress',
+          'This delivery is being processed right now; retry in a few seconds.',
+          {
+            headers: { 'retry-after': '2' },
+            cause: error,
+          },
+        );
       }
       throw error;
     }
 
-    const logFields = { source: sourceName, leadId, correlationId, status: result.duplicate ? 'duplicate' : result.status };
-    if (result.status === 'quarantined' && !result.duplicate) deps.logger.warn('Payload quarantined', { ...logFields, reason: result.reason?.code });
+    const logFields = {
+      source: sourceName,
+      leadId,
+      correlationId,
+      status: result.duplicate ? 'duplicate' : result.status,
+    };
+    if (result.status === 'quarantined' && !result.duplicate)
+      deps.logger.warn('Payload quarantined', { ...logFields, reason: result.reason?.code });
     else deps.logger.info('Delivery handled', logFields);
 
     if (result.duplicate) return { statusCode: 200, body: { leadId: result.leadId, status: 'duplicate' } };
     return {
       statusCode: 202,
-      body: { leadId: result.leadId, status: result.status, ...(result.reason ? { reason: result.reason } : {}) },
+      body: {
+        leadId: result.leadId,
+        status: result.status,
+        ...(result.reason ? { reason: result.reason } : {}),
+      },
     };
   };
 }
@@ -185,9 +232,14 @@ async function verify(
     return verifyWebhook(request, source.verify, secrets, now);
   } catch (error) {
     if (error instanceof WebhookVerificationError) {
-      throw new HttpError(401, error.code, `${error.message} (source "${sourceName}", scheme ${source.verify.scheme}).`, {
-        cause: error,
-      });
+      throw new HttpError(
+        401,
+        error.code,
+        `${error.message} (source "${sourceName}", scheme ${source.verify.scheme}).`,
+        {
+          cause: error,
+        },
+      );
     }
     throw error;
   }

@@ -1,7 +1,16 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 
 /** Keys whose values are personal data wherever they appear in a log entry. */
-const PII_KEYS = new Set(['email', 'phone', 'firstname', 'lastname', 'name', 'fullname', 'company', 'message']);
+const PII_KEYS = new Set([
+  'email',
+  'phone',
+  'firstname',
+  'lastname',
+  'name',
+  'fullname',
+  'company',
+  'message',
+]);
 const EMAIL = /[^\s@"'<>]+@[^\s@"'<>]+\.[^\s@"'<>]+/g;
 const PHONE = /\+?\d[\d\s().-]{7,}\d/g;
 

@@ -225,7 +225,10 @@ export interface SalesforceDestination {
 }
 export interface SalesforceTokenAuth {
   accessToken: SecretRef;
-  instanceUrl: string;
+  /**
+   * Your org, e.g. https://acme.my.salesforce.com. Omitted: the built-in sandbox locally (required on AWS).
+   */
+  instanceUrl?: string;
 }
 /**
  * OAuth 2.0 client credentials flow against loginUrl (a My Domain URL).
@@ -233,7 +236,10 @@ export interface SalesforceTokenAuth {
 export interface SalesforceClientCredentialsAuth {
   clientId: SecretRef;
   clientSecret: SecretRef;
-  loginUrl: string;
+  /**
+   * Your My Domain URL for the token request. Omitted: the built-in sandbox locally (required on AWS).
+   */
+  loginUrl?: string;
 }
 /**
  * Values for Lead's required fields when the form did not ask for them.

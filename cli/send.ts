@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { SecretResolver } from '../adapters/types.ts';
+import { schemeFor } from '../functions/verify/index.ts';
+import type { LeadpipeConfig } from '../schemas/generated/config.ts';
+
+export class CliError extends Error {
+  override readonly name = 'CliError';
+}
+
+const SAMPLES = join(import.meta.dirname, 'samples');
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.json': 'application/json',
+  '.form': 'application/x-www-form-urlencoded',
+  '.txt': 'text/plain',
+};
+
+export interface SendOptions {
+  config: LeadpipeConfig;
+  source: string;
+  payloadFile?: string;
+  baseUrl: string;
+  contentType?: string;
+  resolveSecret: SecretResolver;
+  now?: Date;
+  fetch?: typeof fetch;
+}
+
+export interface SendResult {
+  status: number;
+  body: string;
+  url: string;
+}
+
+/**
+ * Signs a payload as the source's sender would (its configured scheme and newest secret) and
+ * posts it to the running pipeline.
+ */
+export async function sendTestLead(options: SendOptions): Promise<SendResult> {
+  const source = options.config.sources[options.source];
+  if (!source) {
+    const known = Object.keys(options.config.sources).join(', ');
+    throw new CliError(`No source named "${options.source}" in the config. Sources: ${known}`);
+  }
+  const file = options.payloadFile ?? samplePath(options.source, source.mapping.preset);
+  let body: Buffer;
+  try {
+    body = await readFile(file);
+  } catch (error) {
+    throw new CliError(`Cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? error}`);
+  }
+  const contentType = options.contentType ?? CONTENT_TYPES[extname(file).toLowerCase()] ?? 'application/json';
+  const url = `${options.baseUrl.replace(/\/$/, '')}/webhooks/${encodeURIComponent(options.source)}`;
+  const headers: Record<string, string> = { 'content-type': contentType, 'user-agent': 'leadpipe-cli' };
+
+  const scheme = schemeFor(source.verify);
+  const secretRef = source.verify.secrets?.[0];
+  if (scheme && secretRef) {
+    const secret = await options.resolveSecret(secretRef);
+    const deliveryId = `msg_${randomBytes(12).toString('hex')}`;
+    Object.assign(
+      headers,
+      scheme.sign({ method: 'POST', url, body, deliveryId }, secret, options.now ?? new Date()),
+    );
+  }
+  const response = await (options.fetch ?? fetch)(url, { method: 'POST', headers, body });
+  return { status: response.status, body: await response.text(), url };
+}
+
+function samplePath(source: string, preset: string | undefined): string {
+  const file = join(SAMPLES, `${preset ?? source}.json`);
+  if (!preset || !existsSync(file)) {
+    throw new CliError(
+      `There is no built-in sample for source "${source}"; give a payload file: leadpipe send ${source} payload.json`,
+    );
+  }
+  return file;
+}

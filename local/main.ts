@@ -1,0 +1,88 @@
+// `npm start`: the whole pipeline in one process, on http://127.0.0.1:3000 by default.
+import { loadPipelineConfig, unsignedSources } from '../functions/config/checks.ts';
+import { ConfigError } from '../functions/config/errors.ts';
+import { createLogger } from '../functions/observability/logger.ts';
+import { localSecretResolver } from './dev-secrets.ts';
+import { type LocalHost, startLocalHost } from './host.ts';
+import { loadDotEnv, readLocalSettings, SettingsError } from './settings.ts';
+
+async function main(): Promise<void> {
+  loadDotEnv();
+  const settings = readLocalSettings();
+  const config = await loadPipelineConfig(settings.configPath);
+  const { resolveSecret, developmentSecretsUsed } = localSecretResolver();
+  const host = await startLocalHost({
+    config,
+    port: settings.port,
+    dataDir: settings.dataDir,
+    resolveSecret,
+    logger: createLogger({ logLevel: settings.logLevel }),
+  });
+  // Secrets are resolved as the destinations start; warn after that, so the list is complete.
+  printBanner(
+    host,
+    settings.configPath,
+    settings.dataDir,
+    Object.keys(config.sources),
+    Object.keys(config.destinations),
+  );
+  for (const source of unsignedSources(config)) {
+    console.warn(
+      `\n!! WARNING: source "${source}" accepts UNSIGNED webhooks (verify.scheme: none). Anyone can post leads to it.`,
+    );
+  }
+  if (developmentSecretsUsed.size > 0) {
+    console.warn(
+      `\n!! Using DEVELOPMENT-ONLY secrets for ${[...developmentSecretsUsed].join(', ')} (local/dev-secrets.ts).` +
+        '\n   Fine for trying leadpipe locally; set real values in the environment or .env before real traffic.',
+    );
+  }
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping leadpipe...`);
+    await host.end();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function printBanner(
+  host: LocalHost,
+  configPath: string,
+  dataDir: string,
+  sources: string[],
+  destinations: string[],
+): void {
+  const lines = [
+    `leadpipe is running on ${host.url}`,
+    `  config    ${configPath}`,
+    `  data      ${dataDir}`,
+    '',
+    '  webhooks',
+    ...sources.map((name) => `    POST ${host.url}/webhooks/${name}`),
+    '',
+    `  destinations: ${destinations.join(', ')}`,
+    '  sandboxes (what the CRMs received):',
+    ...Object.keys(host.sandboxes).map((name) => `    ${host.url}/sandbox/${name}/__sandbox/records`),
+    `  health    ${host.url}/health`,
+    '',
+    'Send a test lead (in another terminal):',
+    `    npx leadpipe send ${sources.includes('typeform') ? 'typeform' : (sources[0] ?? '<source>')}`,
+    '',
+    'Stop with Ctrl+C; queued leads are kept in the data dir and delivered at the next start.',
+  ];
+  console.log(lines.join('\n'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof SettingsError) console.error(error.message);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    console.error(
+      `Port ${readLocalSettings().port} is in use: stop whatever uses it, or start with PORT=3001 npm start.`,
+    );
+  } else console.error('leadpipe could not start:', error);
+  process.exit(1);
+});
