@@ -66,7 +66,7 @@ export function normalisePhone(raw: string | number, region: string): string | u
     ? (region.toUpperCase() as CountryCode)
     : undefined;
   const parsed = safeParsePhone(text, defaultCountry);
-  if (parsed === undefined && typeof raw === 'number') {
+  if ((parsed === undefined || !parsed.isPossible()) && typeof raw === 'number') {
     // A JSON number cannot carry a "+": an international number sent as digits, e.g. 32491223344.
     const withPlus = safeParsePhone(`+${text}`, undefined);
     return withPlus?.isPossible() && E164.test(withPlus.number) ? withPlus.number : undefined;
