@@ -43,6 +43,8 @@ export interface LocalHostOptions {
   };
   /** Invocations of each destination's deliver handler running at once. */
   deliverConcurrency?: number;
+  /** False: queues fill but nothing is delivered until startDelivery() (benchmarks measure the drain). Default true. */
+  deliver?: boolean;
   logger?: Logger;
 }
 
@@ -53,6 +55,8 @@ export interface LocalHost {
   queues: Readonly<Record<string, DestinationQueues>>;
   /** Endpoints of the embedded AWS peers, for the CLI and tests. */
   endpoints: { dynamodb: string; sqs: string; eventbridge: string };
+  /** Starts the delivery pollers when the host was started with `deliver: false`. */
+  startDelivery(): void;
   end(): Promise<void>;
 }
 
@@ -153,6 +157,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       logger,
     });
 
+    const startPollers: (() => void)[] = [];
     const sandboxUrls = {
       hubspot: `${url}/sandbox/hubspot`,
       salesforce: `${url}/sandbox/salesforce`,
@@ -199,6 +204,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       sandboxes,
       queues,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqsServer.endpoint, eventbridge: bus.endpoint },
+      startDelivery,
       end,
     };
   } catch (error) {

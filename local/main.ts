@@ -3,7 +3,8 @@ import { loadPipelineConfig, unsignedSources } from '../functions/config/checks.
 import { ConfigError } from '../functions/config/errors.ts';
 import { createLogger } from '../functions/observability/logger.ts';
 import { localSecretResolver } from './dev-secrets.ts';
-import { type LocalHost, startLocalHost } from './host.ts';
+import { LOCAL_TABLE, type LocalHost, startLocalHost } from './host.ts';
+import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
 import { loadDotEnv, readLocalSettings, SettingsError } from './settings.ts';
 
 async function main(): Promise<void> {
@@ -17,6 +18,18 @@ async function main(): Promise<void> {
     dataDir: settings.dataDir,
     resolveSecret,
     logger: createLogger({ logLevel: settings.logLevel }),
+  });
+  await writeRuntimeInfo(settings.dataDir, {
+    pid: process.pid,
+    url: host.url,
+    endpoints: host.endpoints,
+    tableName: LOCAL_TABLE,
+    queues: Object.fromEntries(
+      Object.entries(host.queues).map(([name, queue]) => [
+        name,
+        { queueUrl: queue.queueUrl, deadLetterQueueUrl: queue.deadLetterQueueUrl },
+      ]),
+    ),
   });
   // Secrets are resolved as the destinations start; warn after that, so the list is complete.
   printBanner(
@@ -43,6 +56,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log(`\n${signal}: stopping leadpipe...`);
     await host.end();
+    await removeRuntimeInfo(settings.dataDir);
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
