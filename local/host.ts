@@ -182,21 +182,27 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         raiseAlerts,
         logger,
       });
-      const poller = startPoller({
-        sqs: clients.sqs,
-        queueUrl: queue.queueUrl,
-        queueArn: queue.queueArn,
-        handler: deliver,
-        batchSize: Math.min(destination.delivery?.batchSize ?? adapter.maxBatchSize, adapter.maxBatchSize),
-        batchWindowMs: (destination.delivery?.batchWindowSeconds ?? 1) * 1000,
-        concurrency: options.deliverConcurrency ?? 2,
-        onError: (error) =>
-          logger.error('Delivery poller error', { destination: name, error: error as Error }),
+      startPollers.push(() => {
+        const poller = startPoller({
+          sqs: clients.sqs,
+          queueUrl: queue.queueUrl,
+          queueArn: queue.queueArn,
+          handler: deliver,
+          batchSize: Math.min(destination.delivery?.batchSize ?? adapter.maxBatchSize, adapter.maxBatchSize),
+          batchWindowMs: (destination.delivery?.batchWindowSeconds ?? 1) * 1000,
+          concurrency: options.deliverConcurrency ?? 2,
+          onError: (error) =>
+            logger.error('Delivery poller error', { destination: name, error: error as Error }),
+        });
+        pollers.push(poller);
+        // Pollers end before the server and the emulators they call.
+        stack.push(() => poller.end());
       });
-      pollers.push(poller);
-      // Pollers end before the server and the emulators they call.
-      stack.push(() => poller.end());
     }
+    const startDelivery = () => {
+      for (const start of startPollers.splice(0)) start();
+    };
+    if (options.deliver !== false) startDelivery();
 
     return {
       url,
