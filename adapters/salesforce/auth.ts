@@ -95,11 +95,21 @@ async function requestToken(options: ClientCredentialsOptions): Promise<Session>
   try {
     response = await oauth2.requestToken({ grant_type: 'client_credentials' });
   } catch (error) {
-    const errorCode = error instanceof Error ? error.name : 'Error';
-    // jsforce puts the endpoint's error_description in the message; it never holds the secret.
-    const detail = (error instanceof Error ? error.message : String(error)).slice(0, 200);
+    // jsforce names the error after the OAuth `error` field and leaves it undefined when the
+    // body is not an OAuth error (a 5xx page, a JSON array).
+    const named =
+      error instanceof Error && typeof error.name === 'string' && error.name ? error.name : undefined;
+    const errorCode = named ?? (transport.status === undefined ? 'Error' : `ERROR_HTTP_${transport.status}`);
+    // The message is the endpoint's error_description; it never holds the secret.
+    const message = error instanceof Error ? error.message : String(error);
+    const detail = (message || 'no error description').slice(0, 200);
     const what = transport.status === undefined ? 'failed' : `answered ${transport.status}`;
-    throw new SalesforceTokenError(`Salesforce token request ${what}: ${errorCode}: ${detail}`, {
+    // Our own timeout aborts the fetch; jsforce's text for that speaks of its 30-minute default.
+    const text =
+      errorCode === 'AbortError' && transport.status === undefined
+        ? `Salesforce token endpoint did not answer within ${options.timeoutMs} ms`
+        : `Salesforce token request ${what}: ${errorCode}: ${detail}`;
+    throw new SalesforceTokenError(text, {
       status: transport.status,
       errorCode,
       cause: error,

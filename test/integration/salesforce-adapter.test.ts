@@ -430,6 +430,60 @@ describe('Salesforce adapter against the sandbox', () => {
     for (const lead of leads) expect(outcomeOf(outcomes, lead.id)).toEqual(expected);
   });
 
+  it.each([
+    [
+      'fails',
+      { serverErrorRate: 1 },
+      'Salesforce token request answered 500: ERROR_HTTP_500: no error description',
+    ],
+    ['does not answer', { timeoutRate: 1 }, 'Salesforce token endpoint did not answer within 300 ms'],
+  ])('retries when the token endpoint %s', async (_, faults, reasonStart) => {
+    // Prepare
+    const { url, snapshot } = await startSandbox({ faults });
+    const lead = buildLead();
+    const adapter = createSalesforceAdapter({ auth: { ...CLIENT, loginUrl: url }, timeoutMs: 300 });
+
+    // Act
+    const outcome = outcomeOf(await adapter.deliver([lead]), lead.id);
+
+    // Assess
+    expect(outcome.status).toBe('retry');
+    expect(outcome.status === 'retry' && outcome.reason.startsWith(reasonStart)).toBe(true);
+    expect((await snapshot()).requests.upsertCalls).toBe(0);
+  });
+
+  it('blocks on a 403 that is not a limit (the org refuses API access)', async () => {
+    // Prepare: Salesforce's answer for an org or user without API access
+    const server = createServer((_req, res) => {
+      res
+        .writeHead(403, { 'content-type': 'application/json;charset=UTF-8' })
+        .end(
+          '[{"message":"API is not enabled for this Organization or Partner","errorCode":"API_DISABLED_FOR_ORG"}]',
+        );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    );
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const leads = buildLeads(2);
+
+    // Act
+    const outcomes = await tokenAdapter(url).deliver(leads);
+
+    // Assess
+    for (const lead of leads) {
+      expect(outcomeOf(outcomes, lead.id)).toEqual({
+        status: 'blocked',
+        reason: 'API_DISABLED_FOR_ORG: API is not enabled for this Organization or Partner',
+      });
+    }
+  });
+
   it('follows faults set over HTTP, and forgets records on DELETE', async () => {
     // Prepare
     const { url, snapshot } = await startSandbox();
