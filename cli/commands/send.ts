@@ -2,15 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { SecretResolver } from '../adapters/types.ts';
-import { schemeFor } from '../functions/verify/index.ts';
-import type { LeadpipeConfig } from '../schemas/generated/config.ts';
+import type { SecretResolver } from '../../adapters/types.ts';
+import { schemeFor } from '../../functions/verify/index.ts';
+import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 
-export class CliError extends Error {
-  override readonly name = 'CliError';
-}
+import type { Command } from '../context.ts';
+import { CliError } from '../errors.ts';
 
-const SAMPLES = join(import.meta.dirname, 'samples');
+const SAMPLES = join(import.meta.dirname, '..', 'samples');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.json': 'application/json',
@@ -79,3 +78,46 @@ function samplePath(source: string, preset: string | undefined): string {
   }
   return file;
 }
+
+/** `leadpipe send <source> [payload-file]` */
+export const sendCommand: Command = {
+  usage: `send <source> [payload-file]   Sign a payload with the source's scheme and secret and post it
+                                 to the running pipeline (a built-in sample when no file is given)
+      --url <base>               Pipeline URL (default: LEADPIPE_URL, else http://127.0.0.1:$PORT or :3000)
+      --content-type <type>      Content type of the payload file (default: from its extension)`,
+  flags: { url: { type: 'string' }, 'content-type': { type: 'string' } },
+  async run({ args, flags, settings, config, secrets }) {
+    const [source, payloadFile] = args;
+    if (!source) throw new CliError('send needs a source name: leadpipe send <source> [payload-file]');
+    const { resolveSecret, developmentSecretsUsed } = secrets();
+    const baseUrl = String(
+      flags.url ?? process.env.LEADPIPE_URL ?? `http://127.0.0.1:${settings.port || 3000}`,
+    );
+    let result: SendResult;
+    try {
+      result = await sendTestLead({
+        config: await config(),
+        source,
+        baseUrl,
+        resolveSecret,
+        ...(payloadFile ? { payloadFile } : {}),
+        ...(typeof flags['content-type'] === 'string' ? { contentType: flags['content-type'] } : {}),
+      });
+    } catch (error) {
+      if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {
+        throw new CliError(`Nothing is listening at ${baseUrl}. Start the pipeline first: npm start`);
+      }
+      throw error;
+    }
+    if (developmentSecretsUsed.size > 0) {
+      console.error(`(signed with the development-only secret ${[...developmentSecretsUsed].join(', ')})`);
+    }
+    console.log(`POST ${result.url} -> ${result.status}`);
+    console.log(result.body);
+    if (result.status === 202)
+      console.log(`\nSee what the CRMs received: ${baseUrl}/sandbox/hubspot/__sandbox/records`);
+    if (result.status === 200)
+      console.log('\nA duplicate: this delivery was already accepted, so nothing was sent again.');
+    return result.status < 300 ? 0 : 1;
+  },
+};

@@ -1,0 +1,37 @@
+import type { SecretResolver } from '../adapters/types.ts';
+import { loadPipelineConfig } from '../functions/config/checks.ts';
+import { localSecretResolver } from '../local/dev-secrets.ts';
+import { type LocalSettings, readLocalSettings } from '../local/settings.ts';
+import type { LeadpipeConfig } from '../schemas/generated/config.ts';
+
+/** What every command gets: parsed flags, positionals, settings, and the config on demand. */
+export interface CommandContext {
+  args: string[];
+  flags: Readonly<Record<string, string | boolean | undefined>>;
+  settings: LocalSettings;
+  config(): Promise<LeadpipeConfig>;
+  secrets(): { resolveSecret: SecretResolver; developmentSecretsUsed: Set<string> };
+}
+
+/** One CLI command: its usage lines and what it runs. Returns the exit code. */
+export interface Command {
+  usage: string;
+  /** Flags this command accepts (all strings or booleans). */
+  flags?: Record<string, { type: 'string' | 'boolean'; short?: string }>;
+  run(context: CommandContext): Promise<number>;
+}
+
+export function createContext(args: string[], flags: CommandContext['flags']): CommandContext {
+  const settings = readLocalSettings();
+  let config: Promise<LeadpipeConfig> | undefined;
+  return {
+    args,
+    flags,
+    settings,
+    config: () => {
+      config ??= loadPipelineConfig(settings.configPath);
+      return config;
+    },
+    secrets: () => localSecretResolver(),
+  };
+}
