@@ -22,7 +22,7 @@ export class SalesforceTokenError extends Error {
 
   /** The credentials themselves were refused: retrying will not help until someone fixes them. */
   get refused(): boolean {
-    return this.status !== undefined && this.status >= 400 && this.status < 500;
+    return this.status !== undefined && this.status >= 400 && this.status < 500 && this.status !== 429;
   }
 }
 
