@@ -8,7 +8,8 @@ export type OpsAlert =
   | { kind: 'dead-lettered'; destination: string; leadId: string; reason: string; attempts: number }
   | { kind: 'quarantined'; source: string; quarantineId: string; reason: string }
   | { kind: 'credentials-refused'; destination: string; reason: string }
-  | { kind: 'schema-drift'; source: string; added: string[]; removed: string[] };
+  | { kind: 'schema-drift'; source: string; added: string[]; removed: string[] }
+  | { kind: 'alarm'; alarm: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason: string };
 
 const CAP = { name: 80, id: 120, reason: 300, digestReason: 120 } as const;
 /** Field paths listed per drift alert; the rest are counted. */
@@ -35,6 +36,7 @@ const EMOJI: Record<OpsAlert['kind'], string> = {
   quarantined: ':warning:',
   'credentials-refused': ':lock:',
   'schema-drift': ':mag:',
+  alarm: ':bell:',
 };
 
 function paths(list: readonly string[]): string {
@@ -100,6 +102,18 @@ export function opsAlertMessage(alert: OpsAlert): SlackMessage {
       text = `Payload shape changed for ${source}: ${alert.added.length} field(s) added, ${alert.removed.length} removed`;
       break;
     }
+    case 'alarm': {
+      const alarm = esc(alert.alarm, CAP.name);
+      title = `Alarm ${alert.state}: ${truncate(oneLine(alert.alarm), CAP.name)}`;
+      summary = `The CloudWatch alarm *${alarm}* is now *${alert.state}*.`;
+      fields = [field('Alarm', alarm), field('Reason', esc(alert.reason, CAP.reason))];
+      next =
+        alert.state === 'OK'
+          ? 'Nothing: the alarm has recovered.'
+          : 'Open the leadpipe dashboard in CloudWatch; for a dead-letter alarm, fix the cause and redrive the queue.';
+      text = `Alarm ${alarm} is ${alert.state}: ${esc(alert.reason, CAP.reason)}`;
+      break;
+    }
   }
   const blocks: LeadpipeBlock[] = [
     { type: 'header', text: plain(truncate(`${EMOJI[alert.kind]} ${title}`, SLACK_LIMITS.headerText)) },
@@ -121,6 +135,8 @@ export function opsAlertLine(alert: OpsAlert): string {
       return `${emoji} *Credentials refused* by *${esc(alert.destination, CAP.name)}* · ${esc(alert.reason, CAP.digestReason)}`;
     case 'schema-drift':
       return `${emoji} *Shape changed* for *${esc(alert.source, CAP.name)}* · ${alert.added.length} field(s) added, ${alert.removed.length} removed`;
+    case 'alarm':
+      return `${emoji} *Alarm ${alert.state}* · *${esc(alert.alarm, CAP.name)}* · ${esc(alert.reason, CAP.digestReason)}`;
   }
 }
 

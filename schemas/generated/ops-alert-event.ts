@@ -3,7 +3,7 @@
 /**
  * The `detail` of an ops.alert event: something ops must look at. Carries ids, never personal data.
  */
-export type OpsAlert = DeadLetteredAlert | QuarantinedAlert | CredentialsRefusedAlert | SchemaDriftAlert;
+export type OpsAlert = DeadLetteredAlert | QuarantinedAlert | CredentialsRefusedAlert | SchemaDriftAlert | AlarmAlert;
 
 export interface DeadLetteredAlert {
   kind: 'dead-lettered';
@@ -28,4 +28,19 @@ export interface SchemaDriftAlert {
   source: string;
   added: string[];
   removed: string[];
+}
+/**
+ * A CloudWatch alarm of the deployed pipeline changed state (AWS only).
+ */
+export interface AlarmAlert {
+  kind: 'alarm';
+  /**
+   * The alarm's name.
+   */
+  alarm: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  /**
+   * CloudWatch's state reason: metric values only.
+   */
+  reason: string;
 }

@@ -33,6 +33,12 @@ const alerts: Record<OpsAlert['kind'], OpsAlert> = {
     added: ['data.Budget'],
     removed: ['data.Phone', 'data.Email'],
   },
+  alarm: {
+    kind: 'alarm',
+    alarm: 'leadpipe-hubspot-dlq-not-empty',
+    state: 'ALARM',
+    reason: 'Threshold Crossed: 1 datapoint [2.0] was greater than the threshold (0.0).',
+  },
 };
 
 describe('opsAlertMessage', () => {
