@@ -50,8 +50,8 @@ export const validateConfig = compiled<LeadpipeConfig>(ajvWithDefaults, configSc
 export function describeErrors(errors: readonly ErrorObject[] | null | undefined, root = ''): string[] {
   const lines = new Set<string>();
   for (const error of errors ?? []) {
-    // if/then/else and oneOf wrappers only repeat what their inner errors already say.
-    if (error.keyword === 'if' || error.keyword === 'oneOf' || error.keyword === 'anyOf') continue;
+    // if/then/else, oneOf and propertyNames wrappers only repeat what their inner errors already say.
+    if (['if', 'oneOf', 'anyOf', 'propertyNames'].includes(error.keyword)) continue;
     const path = toPath(root, error.instancePath);
     lines.add(`${path || '(top level)'}: ${explain(error)}`);
   }
