@@ -55,6 +55,8 @@ export interface LocalHost {
   queues: Readonly<Record<string, DestinationQueues>>;
   /** Endpoints of the embedded AWS peers, for the CLI and tests. */
   endpoints: { dynamodb: string; sqs: string; eventbridge: string };
+  /** Events the local bus accepted, by detail-type: proof of what was (not) published. */
+  published: Readonly<Record<string, number>>;
   /** Starts the delivery pollers when the host was started with `deliver: false`. */
   startDelivery(): void;
   end(): Promise<void>;
@@ -210,6 +212,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       sandboxes,
       queues,
       endpoints: { dynamodb: dynamo.endpoint, sqs: sqsServer.endpoint, eventbridge: bus.endpoint },
+      published: bus.counts,
       startDelivery,
       end,
     };

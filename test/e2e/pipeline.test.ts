@@ -1,0 +1,166 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/config/load.ts';
+import { schemeFor } from '../../functions/verify/index.ts';
+import { DEVELOPMENT_SECRETS, localSecretResolver } from '../../local/dev-secrets.ts';
+import { LOCAL_TABLE, type LocalHost, startLocalHost } from '../../local/host.ts';
+import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
+import { getJson, waitFor } from '../support/wait.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const typeformFixture = readFileSync(
+  join(root, 'test', 'fixtures', 'senders', 'typeform_form_response.json'),
+);
+const defaultConfigPath = join(root, 'leadpipe.config.yaml');
+
+interface HubspotRecords {
+  contacts: { id: string; properties: Record<string, string> }[];
+  requests: { upsertCalls: number; upsertInputs: number; created: number };
+}
+
+/** Signs a body as the source's sender would, with the development secret the default config resolves to. */
+function signedHeaders(
+  config: LeadpipeConfig,
+  source: string,
+  url: string,
+  body: Buffer,
+): Record<string, string> {
+  const verify = config.sources[source]?.verify;
+  const scheme = verify && schemeFor(verify);
+  if (!scheme) throw new Error(`source ${source} has no scheme`);
+  const secretName = (verify.secrets?.[0] ?? '').replace('env:', '');
+  const secret = DEVELOPMENT_SECRETS[secretName] ?? '';
+  return {
+    'content-type': 'application/json',
+    ...scheme.sign(
+      { method: 'POST', url, body, deliveryId: `msg_${Math.random().toString(36).slice(2)}` },
+      secret,
+      new Date(),
+    ),
+  };
+}
+
+describe('the local pipeline, end to end, with the default config', () => {
+  let host: LocalHost;
+  let config: LeadpipeConfig;
+
+  beforeAll(async () => {
+    config = parseConfig(readFileSync(defaultConfigPath, 'utf8'), defaultConfigPath);
+    host = await startLocalHost({ config, port: 0, resolveSecret: localSecretResolver({}).resolveSecret });
+  });
+  afterAll(async () => {
+    await host?.end();
+  });
+
+  const post = (source: string, body: Buffer, headers: Record<string, string>) =>
+    fetch(`${host.url}/webhooks/${source}`, { method: 'POST', headers, body });
+  const hubspot = () => getJson<HubspotRecords>(`${host.url}/sandbox/hubspot/__sandbox/records`);
+
+  it('turns a signed Typeform webhook into one HubSpot contact', async () => {
+    // Prepare
+    const url = `${host.url}/webhooks/typeform`;
+
+    // Act
+    const response = await post(
+      'typeform',
+      typeformFixture,
+      signedHeaders(config, 'typeform', url, typeformFixture),
+    );
+
+    // Assess
+    expect(response.status).toBe(202);
+    const answer = (await response.json()) as { leadId: string; status: string };
+    expect(answer).toEqual({ leadId: expect.stringMatching(/^lead_[0-9a-f]{32}$/), status: 'accepted' });
+    const contact = await waitFor('the contact in the HubSpot sandbox', async () =>
+      (await hubspot()).contacts.find((c) => c.properties.email === 'laura@example.com'),
+    );
+    expect(contact.properties.firstname).toBe('Laura');
+  });
+
+  it('answers the same delivery twice with the first lead id, and publishes it once', async () => {
+    // Prepare: a Typeform delivery id lives in the body (event_id), so a resend is the same bytes.
+    const body = Buffer.from(
+      typeformFixture
+        .toString('utf8')
+        .replace('LtWXD3crgy', 'DupCheck001')
+        .replace('laura@example.com', 'dup@example.com'),
+    );
+    const url = `${host.url}/webhooks/typeform`;
+    const before = host.published['lead.received'] ?? 0;
+
+    // Act
+    const first = await post('typeform', body, signedHeaders(config, 'typeform', url, body));
+    const second = await post('typeform', body, signedHeaders(config, 'typeform', url, body));
+
+    // Assess
+    const firstAnswer = (await first.json()) as { leadId: string };
+    expect(first.status).toBe(202);
+    expect(second.status).toBe(200);
+    expect(await second.json()).toEqual({ leadId: firstAnswer.leadId, status: 'duplicate' });
+    expect((host.published['lead.received'] ?? 0) - before).toBe(1);
+    await waitFor('the contact', async () =>
+      (await hubspot()).contacts.find((c) => c.properties.email === 'dup@example.com'),
+    );
+    expect((await hubspot()).contacts.filter((c) => c.properties.email === 'dup@example.com')).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses a bad signature with 401 and stores and publishes nothing', async () => {
+    // Prepare
+    const body = Buffer.from(typeformFixture.toString('utf8').replace('LtWXD3crgy', 'BadSig00001'));
+    const url = `${host.url}/webhooks/typeform`;
+    const headers = signedHeaders(config, 'typeform', url, body);
+    headers['typeform-signature'] = `sha256=${Buffer.alloc(32, 7).toString('base64')}`;
+    const published = { ...host.published };
+    const dynamo = new DynamoDBClient({
+      endpoint: host.endpoints.dynamodb,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const itemsBefore = (await dynamo.send(new ScanCommand({ TableName: LOCAL_TABLE }))).Count;
+
+    // Act
+    const response = await post('typeform', body, headers);
+
+    // Assess
+    expect(response.status).toBe(401);
+    const answer = (await response.json()) as { error: { code: string; message: string } };
+    expect(answer.error.code).toBe('signature_invalid');
+    expect(answer.error.message).toMatch(/signature/i);
+    expect(host.published).toEqual(published);
+    expect((await dynamo.send(new ScanCommand({ TableName: LOCAL_TABLE }))).Count).toBe(itemsBefore);
+    dynamo.destroy();
+  });
+
+  it('delivers a lead sent with `leadpipe send typeform` to HubSpot and Salesforce', async () => {
+    // Act: the CLI as a person runs it, against this host.
+    const run = promisify(execFile);
+    const { stdout } = await run(
+      process.execPath,
+      [join(root, 'cli', 'leadpipe.ts'), 'send', 'typeform', '--url', host.url],
+      {
+        cwd: root,
+        env: { PATH: process.env.PATH, LEADPIPE_CONFIG: defaultConfigPath },
+      },
+    );
+
+    // Assess
+    expect(stdout).toMatch(/-> 202/);
+    const email = 'ada@analytical-engines.example';
+    await waitFor('the CLI lead in HubSpot', async () =>
+      (await hubspot()).contacts.find((c) => c.properties.email === email),
+    );
+    const salesforce = await waitFor('the CLI lead in Salesforce', async () => {
+      const records = await getJson<{ records: { Lead?: { Email: string; Company: string }[] } }>(
+        `${host.url}/sandbox/salesforce/__sandbox/records`,
+      );
+      return records.records.Lead?.find((lead) => lead.Email === email);
+    });
+    expect(salesforce.Company).toBe('Analytical Engines Ltd');
+  });
+});

@@ -1,0 +1,132 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHubspotSandbox } from '../../adapters/hubspot/sandbox.ts';
+import type { RunningSandbox } from '../../adapters/sandbox/kit.ts';
+import { typeform } from '../../functions/verify/schemes/typeform.ts';
+import { getJson, waitFor } from '../support/wait.ts';
+
+const root = join(import.meta.dirname, '..', '..');
+const body = readFileSync(join(root, 'test', 'fixtures', 'senders', 'typeform_form_response.json'));
+const secret = 'restart-test-typeform-secret';
+
+interface HubspotRecords {
+  contacts: { properties: Record<string, string> }[];
+  requests: { serverErrors: number; created: number };
+}
+
+/** Starts `npm start`'s entry point as its own process and resolves with the URL it prints. */
+function startHost(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [join(root, 'local', 'main.ts')], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the host did not start:\n${output}`)), 20_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /leadpipe is running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`the host exited with ${code}:\n${output}`)));
+  });
+}
+
+function stopped(child: ChildProcess): Promise<void> {
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolve) => child.once('exit', () => resolve()));
+}
+
+describe('a crash with a lead still queued', () => {
+  let sandbox: RunningSandbox;
+  let dataDir: string;
+  const hubspot = createHubspotSandbox();
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    sandbox = await hubspot.listen(0);
+    dataDir = mkdtempSync(join(tmpdir(), 'leadpipe-restart-'));
+  });
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    await Promise.all(children.map(stopped));
+    await sandbox?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('delivers the lead exactly once after a restart, and still knows the delivery', async () => {
+    // Prepare: HubSpot is down, so the accepted lead stays queued.
+    hubspot.faults = { ...hubspot.faults, serverErrorRate: 1 };
+    const configPath = join(dataDir, 'leadpipe.config.yaml');
+    writeFileSync(
+      configPath,
+      [
+        'sources:',
+        '  typeform:',
+        '    verify: { scheme: typeform, secrets: [env:TYPEFORM_SECRET] }',
+        '    mapping: { preset: typeform }',
+        'destinations:',
+        '  hubspot:',
+        '    type: hubspot',
+        '    accessToken: env:HUBSPOT_ACCESS_TOKEN',
+        `    baseUrl: ${sandbox.url}`,
+        '    delivery: { maxAttempts: 20, batchWindowSeconds: 0.2 }',
+      ].join('\n'),
+    );
+    const env = {
+      PORT: '0',
+      LEADPIPE_DATA_DIR: dataDir,
+      LEADPIPE_CONFIG: configPath,
+      LEADPIPE_LOG_LEVEL: 'ERROR',
+      TYPEFORM_SECRET: secret,
+      HUBSPOT_ACCESS_TOKEN: 'pat-restart-test',
+    };
+    const first = await startHost(env);
+    children.push(first.child);
+    const url = `${first.url}/webhooks/typeform`;
+    const headers = {
+      'content-type': 'application/json',
+      ...typeform.sign({ method: 'POST', url, body }, secret, new Date()),
+    };
+    const accepted = await fetch(url, { method: 'POST', headers, body });
+    expect(accepted.status).toBe(202);
+    const { leadId } = (await accepted.json()) as { leadId: string };
+    await waitFor('a failed delivery attempt', async () => {
+      const records = await getJson<HubspotRecords>(`${sandbox.url}/__sandbox/records`);
+      return records.requests.serverErrors > 0 ? true : undefined;
+    });
+
+    // Act: crash, bring HubSpot back, start again on the same data dir.
+    first.child.kill('SIGKILL');
+    await stopped(first.child);
+    hubspot.faults = { ...hubspot.faults, serverErrorRate: 0 };
+    const second = await startHost(env);
+    children.push(second.child);
+
+    // Assess: the lead arrives, once; the delivery id survived the crash too.
+    await waitFor(
+      'the lead in HubSpot after the restart',
+      async () => {
+        const records = await getJson<HubspotRecords>(`${sandbox.url}/__sandbox/records`);
+        return records.contacts.length > 0 ? records : undefined;
+      },
+      45_000,
+    );
+    const records = await getJson<HubspotRecords>(`${sandbox.url}/__sandbox/records`);
+    expect(records.contacts.map((c) => c.properties.email)).toEqual(['laura@example.com']);
+    expect(records.requests.created).toBe(1);
+    const again = await fetch(`${second.url}/webhooks/typeform`, { method: 'POST', headers, body });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toEqual({ leadId, status: 'duplicate' });
+  }, 90_000);
+});
