@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { EVENT_SOURCE, LEAD_RECEIVED, OPS_ALERT, routingRules } from '../../../../functions/routing/rules.ts';
+import type { LeadpipeConfig } from '../../../../schemas/generated/config.ts';
+
+function config(destinations: LeadpipeConfig['destinations'], alerts?: string): LeadpipeConfig {
+  return {
+    sources: { demo: { verify: { scheme: 'none' }, mapping: { preset: 'generic' } } },
+    destinations,
+    ...(alerts ? { settings: { alerts: { destination: alerts, channel: '#ops' } } } : {}),
+  };
+}
+
+const leadsOnly = { source: [EVENT_SOURCE], 'detail-type': [LEAD_RECEIVED] };
+
+describe('routingRules', () => {
+  it('gives a destination without a filter every lead', () => {
+    // Act
+    const rules = routingRules(config({ hubspot: { type: 'hubspot', accessToken: 'env:T' } }));
+
+    // Assess
+    expect(rules).toEqual([{ name: 'hubspot-leads', destination: 'hubspot', eventPattern: leadsOnly }]);
+  });
+
+  it('puts a filter under detail.lead', () => {
+    // Act
+    const rules = routingRules(
+      config({
+        slack: { type: 'slack', token: 'env:T', channel: '#c', filter: { score: [{ numeric: ['>=', 70] }] } },
+      }),
+    );
+
+    // Assess
+    expect(rules[0]?.eventPattern).toEqual({
+      ...leadsOnly,
+      detail: { lead: { score: [{ numeric: ['>=', 70] }] } },
+    });
+  });
+
+  it('nests dotted filter keys, merging siblings under one parent', () => {
+    // Act
+    const rules = routingRules(
+      config({
+        hubspot: {
+          type: 'hubspot',
+          accessToken: 'env:T',
+          filter: { 'utm.campaign': [{ prefix: 'spring' }], 'utm.source': ['google'], source: ['typeform'] },
+        },
+      }),
+    );
+
+    // Assess
+    expect(rules[0]?.eventPattern.detail).toEqual({
+      lead: { utm: { campaign: [{ prefix: 'spring' }], source: ['google'] }, source: ['typeform'] },
+    });
+  });
+
+  it('adds one rule taking ops alerts to the alerts destination', () => {
+    // Act
+    const rules = routingRules(
+      config(
+        {
+          hubspot: { type: 'hubspot', accessToken: 'env:T' },
+          ops: { type: 'slack', token: 'env:T', channel: '#c' },
+        },
+        'ops',
+      ),
+    );
+
+    // Assess
+    expect(rules.map((rule) => rule.name)).toEqual(['hubspot-leads', 'ops-leads', 'ops-alerts']);
+    expect(rules[2]).toEqual({
+      name: 'ops-alerts',
+      destination: 'ops',
+      eventPattern: { source: [EVENT_SOURCE], 'detail-type': [OPS_ALERT] },
+    });
+  });
+
+  it('adds no alerts rule when settings.alerts is absent', () => {
+    const rules = routingRules(config({ ops: { type: 'slack', token: 'env:T', channel: '#c' } }));
+    expect(rules.some((rule) => rule.eventPattern['detail-type']?.includes(OPS_ALERT))).toBe(false);
+  });
+});
