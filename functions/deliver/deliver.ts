@@ -70,7 +70,8 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
               { status: 'rejected', reason: 'this destination does not take ops alerts' } as Outcome,
             ]),
           );
-      for (const [index, item] of alertItems.entries()) outcomes.set(item.record, results.get(index) ?? missing);
+      for (const [index, item] of alertItems.entries())
+        outcomes.set(item.record, results.get(index) ?? missing);
     }
     for (const item of items) {
       if (item.kind === 'invalid') outcomes.set(item.record, { status: 'rejected', reason: item.reason });
