@@ -3,12 +3,14 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, SecretNotFoundError } from '../functions/config/errors.ts';
 import { loadDotEnv, SettingsError } from '../local/settings.ts';
+import { quarantineCommand } from './commands/quarantine.ts';
 import { sendCommand } from './commands/send.ts';
 import { type Command, createContext } from './context.ts';
 import { CliError } from './errors.ts';
 
 const COMMANDS: Record<string, Command> = {
   send: sendCommand,
+  quarantine: quarantineCommand,
 };
 
 const usage = () =>

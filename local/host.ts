@@ -13,7 +13,10 @@ import type { Sandbox } from '../adapters/sandbox/kit.ts';
 import { createSlackSandbox, type SlackSandboxOptions } from '../adapters/slack/sandbox.ts';
 import type { SecretResolver } from '../adapters/types.ts';
 import { createDeliver } from '../functions/deliver/deliver.ts';
+import { createShapeObserver } from '../functions/drift/observer.ts';
+import { createShapeStore } from '../functions/drift/shape-store.ts';
 import { createIngestHandler } from '../functions/ingest/handler.ts';
+import { createSourceThrottle, type ThrottleOptions } from '../functions/ingest/throttle.ts';
 import { createLogger } from '../functions/observability/logger.ts';
 import { routingRules } from '../functions/routing/rules.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
@@ -45,6 +48,8 @@ export interface LocalHostOptions {
   deliverConcurrency?: number;
   /** False: queues fill but nothing is delivered until startDelivery() (benchmarks measure the drain). Default true. */
   deliver?: boolean;
+  /** Per-source rate limit of the ingest handler; default 50/s, burst 100 (functions/ingest/throttle.ts). */
+  throttle?: ThrottleOptions;
   logger?: Logger;
 }
 
@@ -156,6 +161,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       quarantine: createQuarantineStore(clients.dynamodb, LOCAL_TABLE),
       publish: createLeadPublisher(publishOptions),
       raiseAlerts,
+      observeShape: createShapeObserver({
+        store: createShapeStore(clients.dynamodb, LOCAL_TABLE),
+        raiseAlerts,
+        logger,
+      }),
+      throttle: createSourceThrottle(options.throttle),
       logger,
     });
 

@@ -7,18 +7,19 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import type { AlertPublisher, LeadPublisher } from '../../adapters/aws/publisher.ts';
+import { type AlertPublisher, type LeadPublisher, PublishError } from '../../adapters/aws/publisher.ts';
 import type { QuarantineStore } from '../../adapters/aws/quarantine-store.ts';
 import type { SecretResolver } from '../../adapters/types.ts';
-import type { LeadpipeConfig, SourceConfig } from '../../schemas/generated/config.ts';
+import type { LeadpipeConfig, MappingConfig, SourceConfig } from '../../schemas/generated/config.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { LeadReceivedEvent } from '../../schemas/generated/lead-received-event.ts';
 import { describeErrors, validateLead } from '../../schemas/validate.ts';
 import { HttpError } from '../http/errors.ts';
 import { bodyDeliveryId, bodySha256, leadIdFor } from '../lead/identity.ts';
-import { mapPayload } from '../mapping/index.ts';
+import { mapPayload, PRESETS } from '../mapping/index.ts';
+import { text } from '../mapping/normalise.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
-import { type MappedLead, MappingError } from '../mapping/types.ts';
+import { type MappedLead, MappingError, type MappingInput } from '../mapping/types.ts';
 import { LEAD_RECEIVED } from '../routing/rules.ts';
 import { verifyWebhook } from '../verify/index.ts';
 import { type VerifiedDelivery, type WebhookRequest, WebhookVerificationError } from '../verify/types.ts';
@@ -35,6 +36,11 @@ export interface IngestDependencies {
   /** Tells ops a payload was quarantined; a failure to alert never fails the delivery. */
   raiseAlerts?: AlertPublisher;
   logger: Logger;
+  /**
+   * Told about every payload that became a lead, to notice schema drift (functions/drift). Its
+   * failures are logged, never thrown: drift detection must not cost a delivery.
+   */
+  observeShape?: (source: string, payload: unknown) => Promise<void>;
   now?: () => Date;
 }
 
@@ -73,6 +79,13 @@ interface Accepted {
  * exactly once per delivery id, publish lead.received (or quarantine what cannot be mapped).
  * Anything that fails before the idempotent step changes nothing.
  */
+/** The configured source of that name; 404 `unknown_source` otherwise. */
+export function findSource(config: LeadpipeConfig, name: string): SourceConfig {
+  const source = Object.hasOwn(config.sources, name) ? config.sources[name] : undefined;
+  if (!source) throw new HttpError(404, 'unknown_source', `No source named "${name}" is configured.`);
+  return source;
+}
+
 export function createIngest(deps: IngestDependencies): (input: IngestInput) => Promise<IngestAnswer> {
   const now = deps.now ?? (() => new Date());
   const settings = { phoneRegion: deps.config.settings?.phoneRegion ?? 'US' };
@@ -125,52 +138,40 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
   );
 
   return async ({ source: sourceName, request, requestId, lambdaContext }) => {
-    const source = deps.config.sources[sourceName];
-    if (!source) {
-      throw new HttpError(404, 'unknown_source', `No source named "${sourceName}" is configured.`);
-    }
+    const source = findSource(deps.config, sourceName);
     const verified = await verify(sourceName, source, request, deps.secrets, now());
     const contentType = request.headers['content-type'] ?? '';
     const payload = parse(contentType, request.body);
 
+    const mappingInput: MappingInput = { payload, contentType, headers: request.headers, ...settings };
     let mapped: MappedLead | undefined;
     let problem: { code: string; message: string } | undefined;
+    let senderDeliveryId = verified.deliveryId;
     try {
-      mapped = await mapPayload(source.mapping, {
-        payload,
-        contentType,
-        headers: request.headers,
-        ...settings,
-      });
+      mapped = await mapPayload(source.mapping, mappingInput);
+      senderDeliveryId ??= mapped.deliveryId;
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
       problem = { code: error.code, message: error.message };
+      senderDeliveryId ??= error.partial?.deliveryId ?? presetDeliveryId(source.mapping, mappingInput);
     }
 
-    const deliveryId = verified.deliveryId ?? mapped?.deliveryId ?? bodyDeliveryId(sourceName, request.body);
+    const deliveryId = senderDeliveryId ?? bodyDeliveryId(sourceName, request.body);
     const leadId = leadIdFor(sourceName, deliveryId);
-    const correlationId = verified.deliveryId ?? mapped?.deliveryId ?? requestId;
+    const correlationId = senderDeliveryId ?? requestId;
     let lead: Lead | undefined;
     if (mapped) {
-      const { deliveryId: _fromBody, ...fields } = mapped;
-      const candidate: Lead = {
-        ...fields,
-        id: leadId,
+      const built = leadFromMapped(mapped, {
         source: sourceName,
-        receivedAt: now().toISOString(),
-        schemaVersion: 1,
+        deliveryId,
+        deliveryIdFrom: senderDeliveryId ? 'sender' : 'body-hash',
         correlationId,
-        raw: {
-          deliveryId,
-          deliveryIdFrom: verified.deliveryId || mapped.deliveryId ? 'sender' : 'body-hash',
-          contentType,
-          sha256: bodySha256(request.body),
-          bytes: request.body.length,
-        },
-      };
-      if (validateLead(candidate)) lead = candidate;
-      else
-        problem = { code: 'invalid_lead', message: describeErrors(validateLead.errors, 'lead').join('; ') };
+        receivedAt: now().toISOString(),
+        contentType,
+        body: request.body,
+      });
+      if ('lead' in built) lead = built.lead;
+      else problem = built.problem;
     }
 
     idempotency.registerLambdaContext(lambdaContext);
@@ -182,6 +183,15 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
         { body: request.body, contentType, deliveryId },
       );
     } catch (error) {
+      if (error instanceof PublishError) {
+        // Nothing was acknowledged and the idempotency record was released: the sender's retry will succeed.
+        throw new HttpError(
+          503,
+          'temporarily_unavailable',
+          'The lead could not be queued right now; nothing was stored. Retry in a few seconds.',
+          { headers: { 'retry-after': '5' }, cause: error },
+        );
+      }
       if (error instanceof IdempotencyAlreadyInProgressError) {
         throw new HttpError(
           409,
@@ -205,6 +215,13 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     if (result.status === 'quarantined' && !result.duplicate)
       deps.logger.warn('Payload quarantined', { ...logFields, reason: result.reason?.code });
     else deps.logger.info('Delivery handled', logFields);
+    if (result.status === 'accepted' && !result.duplicate && deps.observeShape) {
+      try {
+        await deps.observeShape(sourceName, payload);
+      } catch (error) {
+        deps.logger.error('Schema drift check failed', { source: sourceName, error: error as Error });
+      }
+    }
 
     if (result.duplicate) return { statusCode: 200, body: { leadId: result.leadId, status: 'duplicate' } };
     return {
@@ -257,7 +274,65 @@ function parse(contentType: string, body: Buffer): unknown {
   }
 }
 
-function leadReceived(lead: Lead, at: Date): LeadReceivedEvent {
+/** Where a lead came from: everything ingest (or a replay) adds to the mapped fields. */
+export interface LeadProvenance {
+  source: string;
+  deliveryId: string;
+  deliveryIdFrom: 'sender' | 'body-hash';
+  correlationId: string;
+  receivedAt: string;
+  contentType: string;
+  /** The raw body: only its hash and size go into the lead. */
+  body: Buffer;
+}
+
+/** The canonical lead for mapped fields, or the problem that keeps it from being one (quarantined as such). */
+export function leadFromMapped(
+  mapped: MappedLead,
+  from: LeadProvenance,
+): { lead: Lead } | { problem: { code: string; message: string } } {
+  const { deliveryId: _fromBody, ...fields } = mapped;
+  const lead: Lead = {
+    ...fields,
+    id: leadIdFor(from.source, from.deliveryId),
+    source: from.source,
+    receivedAt: from.receivedAt,
+    schemaVersion: 1,
+    correlationId: from.correlationId,
+    raw: {
+      deliveryId: from.deliveryId,
+      deliveryIdFrom: from.deliveryIdFrom,
+      contentType: from.contentType,
+      sha256: bodySha256(from.body),
+      bytes: from.body.length,
+    },
+  };
+  if (validateLead(lead)) return { lead };
+  return {
+    problem: { code: 'invalid_lead', message: describeErrors(validateLead.errors, 'lead').join('; ') },
+  };
+}
+
+/**
+ * The sender's delivery id in a payload a preset could read but not turn into a lead (no email,
+ * say): normalisation fails after the preset found the id, and the MappingError does not carry
+ * it. Reading the draft again keeps the quarantined payload under the sender's id rather than a
+ * body hash. Best effort: any failure leaves the body hash.
+ */
+function presetDeliveryId(mapping: MappingConfig, input: MappingInput): string | undefined {
+  if (mapping.jsonata !== undefined) return undefined;
+  const name = mapping.preset ?? 'generic';
+  const preset = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
+  try {
+    // Read exactly as normalisation reads it, so a mapped and a quarantined delivery get the same id.
+    return text(preset?.(input.payload, input).deliveryId, 512);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lead.received event detail for a lead. */
+export function leadReceived(lead: Lead, at: Date): LeadReceivedEvent {
   return {
     event_id: randomUUID(),
     event_type: LEAD_RECEIVED,

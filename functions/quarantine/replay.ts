@@ -1,0 +1,139 @@
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  makeIdempotent,
+} from '@aws-lambda-powertools/idempotency';
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Context } from 'aws-lambda';
+import type { LeadPublisher } from '../../adapters/aws/publisher.ts';
+import type { QuarantinedPayload, QuarantineStore } from '../../adapters/aws/quarantine-store.ts';
+import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
+import type { Lead } from '../../schemas/generated/lead.ts';
+import { leadFromMapped, leadReceived, REMEMBER_DELIVERIES_SECONDS } from '../ingest/ingest.ts';
+import { mapPayload } from '../mapping/index.ts';
+import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
+import { MappingError } from '../mapping/types.ts';
+
+export interface ReplayDependencies {
+  /** The config as it is NOW: replaying is how a fixed mapping reaches payloads it failed on. */
+  config: LeadpipeConfig;
+  quarantine: QuarantineStore;
+  /** The same store ingest uses; replays keep their own records in it (key prefix leadpipe-replay). */
+  idempotencyStore: BasePersistenceLayer;
+  publish: LeadPublisher;
+  now?: () => Date;
+}
+
+export type ReplayResult =
+  | { status: 'replayed'; leadId: string }
+  /** Published by an earlier replay that stopped before removing the entry; removed now. */
+  | { status: 'already-replayed'; leadId: string }
+  | { status: 'still-quarantined'; leadId: string; reason: { code: string; message: string } }
+  | { status: 'not-found'; leadId: string }
+  | { status: 'in-progress'; leadId: string }
+  | { status: 'unknown-source'; leadId: string; source: string };
+
+/** How long a replay may hold its claim before another may take over (a crashed CLI, say). */
+const CLAIM_MS = 60_000;
+
+/**
+ * Replays quarantined payloads: re-runs parse and mapping with the current config for the
+ * payload's source and, when a lead comes out, publishes lead.received with the lead id the
+ * delivery got on arrival, then removes the entry. The signature is not checked again: it was
+ * verified on arrival (only verified payloads are quarantined), and the secret may have been
+ * rotated since. Publishing is idempotent per lead id (a Powertools idempotency record), so two
+ * replays of one entry, even at once, publish once. Request headers were not kept, so a JSONata
+ * mapping that reads $headers sees only the content type.
+ */
+export function createReplay(deps: ReplayDependencies): (leadId: string) => Promise<ReplayResult> {
+  const now = deps.now ?? (() => new Date());
+  const config = new IdempotencyConfig({
+    eventKeyJmesPath: 'id',
+    expiresAfterSeconds: REMEMBER_DELIVERIES_SECONDS,
+    responseHook: (response) => ({ ...(response as object), before: true }),
+  });
+  const publishOnce = makeIdempotent(
+    async (lead: Lead): Promise<{ published: true; before?: boolean }> => {
+      await deps.publish([leadReceived(lead, now())]);
+      return { published: true };
+    },
+    { persistenceStore: deps.idempotencyStore, config, keyPrefix: 'leadpipe-replay' },
+  );
+
+  return async (leadId) => {
+    const entry = await deps.quarantine.get(leadId);
+    if (!entry) return { status: 'not-found', leadId };
+    const source = Object.hasOwn(deps.config.sources, entry.source)
+      ? deps.config.sources[entry.source]
+      : undefined;
+    if (!source) return { status: 'unknown-source', leadId, source: entry.source };
+
+    const outcome = await remap(entry, source.mapping, deps.config.settings?.phoneRegion ?? 'US');
+    if ('problem' in outcome) return { status: 'still-quarantined', leadId, reason: outcome.problem };
+
+    config.registerLambdaContext(claimContext(leadId));
+    let published: { before?: boolean };
+    try {
+      published = await publishOnce(outcome.lead);
+    } catch (error) {
+      if (error instanceof IdempotencyAlreadyInProgressError) return { status: 'in-progress', leadId };
+      throw error;
+    }
+    await deps.quarantine.remove(leadId);
+    return { status: published.before ? 'already-replayed' : 'replayed', leadId };
+  };
+}
+
+async function remap(
+  entry: QuarantinedPayload,
+  mapping: LeadpipeConfig['sources'][string]['mapping'],
+  phoneRegion: string,
+): Promise<{ lead: Lead } | { problem: { code: string; message: string } }> {
+  const body = Buffer.from(entry.body, 'base64');
+  try {
+    const payload = parseBody(entry.contentType, body);
+    const mapped = await mapPayload(mapping, {
+      payload,
+      contentType: entry.contentType,
+      headers: { 'content-type': entry.contentType },
+      phoneRegion,
+    });
+    return leadFromMapped(mapped, {
+      source: entry.source,
+      deliveryId: entry.deliveryId,
+      deliveryIdFrom: entry.deliveryId.startsWith('sha256:') ? 'body-hash' : 'sender',
+      correlationId: entry.deliveryId,
+      // The lead arrived when the sender sent it, not when it was replayed.
+      receivedAt: entry.receivedAt,
+      contentType: entry.contentType,
+      body,
+    });
+  } catch (error) {
+    if (error instanceof MappingError || error instanceof BodyParseError) {
+      return { problem: { code: error.code, message: error.message } };
+    }
+    throw error;
+  }
+}
+
+/**
+ * Powertools sets an in-progress record's expiry from the Lambda context's remaining time; a
+ * replay is not a Lambda, so this context gives it CLAIM_MS, after which another replay may retry.
+ */
+function claimContext(requestId: string): Context {
+  const deadline = Date.now() + CLAIM_MS;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'leadpipe-replay',
+    functionVersion: '$LATEST',
+    invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:leadpipe-replay',
+    memoryLimitInMB: '128',
+    awsRequestId: requestId,
+    logGroupName: 'leadpipe-replay',
+    logStreamName: 'cli',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
