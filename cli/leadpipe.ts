@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, SecretNotFoundError } from '../functions/config/errors.ts';
 import { loadDotEnv, SettingsError } from '../local/settings.ts';
+import { dlqCommand } from './commands/dlq.ts';
 import { quarantineCommand } from './commands/quarantine.ts';
 import { sendCommand } from './commands/send.ts';
 import { type Command, createContext } from './context.ts';
@@ -11,6 +12,7 @@ import { CliError } from './errors.ts';
 const COMMANDS: Record<string, Command> = {
   send: sendCommand,
   quarantine: quarantineCommand,
+  dlq: dlqCommand,
 };
 
 const usage = () =>
