@@ -18,7 +18,10 @@ export interface ReplayDependencies {
   /** The config as it is NOW: replaying is how a fixed mapping reaches payloads it failed on. */
   config: LeadpipeConfig;
   quarantine: QuarantineStore;
-  /** The same store ingest uses; replays keep their own records in it (key prefix leadpipe-replay). */
+  /**
+   * A persistence layer over the table ingest uses (records keyed leadpipe-replay#...), but its
+   * own instance: Powertools configures a layer once, for the first idempotent function using it.
+   */
   idempotencyStore: BasePersistenceLayer;
   publish: LeadPublisher;
   now?: () => Date;
@@ -49,6 +52,8 @@ export function createReplay(deps: ReplayDependencies): (leadId: string) => Prom
   const now = deps.now ?? (() => new Date());
   const config = new IdempotencyConfig({
     eventKeyJmesPath: 'id',
+    // A layer already configured for another function would silently skip idempotency: fail instead.
+    throwOnNoIdempotencyKey: true,
     expiresAfterSeconds: REMEMBER_DELIVERIES_SECONDS,
     responseHook: (response) => ({ ...(response as object), before: true }),
   });

@@ -14,7 +14,13 @@ import type { OpsAlert } from '../../../../schemas/generated/ops-alert-event.ts'
  * layer: a put fails while a completed record lives or an in-progress one has not expired.
  */
 export class MemoryPersistenceLayer extends BasePersistenceLayer {
-  readonly records = new Map<string, IdempotencyRecord>();
+  readonly records: Map<string, IdempotencyRecord>;
+
+  /** Layers given the same map share records, as Lambda instances share one table. */
+  constructor(records = new Map<string, IdempotencyRecord>()) {
+    super();
+    this.records = records;
+  }
 
   protected async _getRecord(key: string): Promise<IdempotencyRecord> {
     const record = this.records.get(key);
