@@ -1,0 +1,76 @@
+import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SecretResolver } from '../../adapters/types.ts';
+import { SecretNotFoundError } from '../config/errors.ts';
+
+/** How long a fetched secret is reused by a warm function: rotation shows up within this. */
+export const SECRET_CACHE_SECONDS = 300;
+
+/** A secret reference as it is stored on AWS. */
+export type AwsSecretRef =
+  | { store: 'secretsmanager'; name: string; key?: string }
+  | { store: 'ssm'; name: string }
+  | { store: 'env'; name: string };
+
+/** Splits a config secret reference; the config schema has already checked its shape. */
+export function parseSecretRef(ref: string): AwsSecretRef {
+  if (ref.startsWith('secretsmanager:')) {
+    const [name = '', key] = ref.slice('secretsmanager:'.length).split('#');
+    return key ? { store: 'secretsmanager', name, key } : { store: 'secretsmanager', name };
+  }
+  if (ref.startsWith('ssm:')) return { store: 'ssm', name: ref.slice('ssm:'.length) };
+  if (ref.startsWith('env:')) return { store: 'env', name: ref.slice('env:'.length) };
+  throw new SecretNotFoundError(ref, 'expected env:NAME, secretsmanager:NAME[#key] or ssm:/path');
+}
+
+export interface AwsSecretResolverOptions {
+  secrets?: Pick<SecretsProvider, 'get'>;
+  ssm?: Pick<SSMProvider, 'get'>;
+  maxAgeSeconds?: number;
+}
+
+/**
+ * Resolves secretsmanager: and ssm: references with Powertools parameters, which cache each value
+ * for `maxAgeSeconds`. `secretsmanager:NAME#key` reads one key of a JSON secret. env: references
+ * never reach a function: the construct rewrites them at synth (see infra/secret-refs.ts).
+ * Errors name the reference, never a value.
+ */
+export function awsSecretResolver(options: AwsSecretResolverOptions = {}): SecretResolver {
+  const secrets = options.secrets ?? new SecretsProvider();
+  const ssm = options.ssm ?? new SSMProvider();
+  const maxAge = options.maxAgeSeconds ?? SECRET_CACHE_SECONDS;
+  return async (ref) => {
+    const parsed = parseSecretRef(ref);
+    let value: unknown;
+    try {
+      if (parsed.store === 'secretsmanager') value = await secrets.get(parsed.name, { maxAge });
+      else if (parsed.store === 'ssm') value = await ssm.get(parsed.name, { maxAge, decrypt: true });
+      else
+        throw new SecretNotFoundError(ref, 'env: references are rewritten at synth and cannot resolve here');
+    } catch (error) {
+      if (error instanceof SecretNotFoundError) throw error;
+      throw new SecretNotFoundError(ref, `the ${parsed.store} lookup failed (${(error as Error).name})`, {
+        cause: error,
+      });
+    }
+    if (typeof value !== 'string' || value === '') {
+      throw new SecretNotFoundError(ref, 'the stored value is empty or binary; store it as a string');
+    }
+    if (parsed.store !== 'secretsmanager' || !parsed.key) return value;
+    return jsonKey(ref, value, parsed.key);
+  };
+}
+
+function jsonKey(ref: string, value: string, key: string): string {
+  let document: unknown;
+  try {
+    document = JSON.parse(value);
+  } catch (error) {
+    throw new SecretNotFoundError(ref, 'the secret is not JSON, so it has no keys', { cause: error });
+  }
+  const found = (document as Record<string, unknown> | null)?.[key];
+  if (typeof found !== 'string' || found === '') {
+    throw new SecretNotFoundError(ref, `the secret's JSON has no non-empty string "${key}"`);
+  }
+  return found;
+}

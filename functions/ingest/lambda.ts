@@ -1,0 +1,88 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { createIdempotencyStore } from '../../adapters/aws/lead-store.ts';
+import { createAlertPublisher, createLeadPublisher } from '../../adapters/aws/publisher.ts';
+import { createQuarantineStore } from '../../adapters/aws/quarantine-store.ts';
+import type { SecretResolver } from '../../adapters/types.ts';
+import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
+import { correlationIdFor } from '../aws/correlation.ts';
+import { embeddedConfig } from '../aws/embedded-config.ts';
+import { readEnvironment } from '../aws/environment.ts';
+import { METRIC, type PipelineMetrics, powertoolsMetrics } from '../aws/metrics.ts';
+import { awsSecretResolver } from '../aws/secrets.ts';
+import type { HttpResult } from '../http/middleware.ts';
+import { createLogger } from '../observability/logger.ts';
+import { createIngestHandler } from './handler.ts';
+
+export interface IngestLambdaOptions {
+  config: LeadpipeConfig;
+  env?: Readonly<Record<string, string | undefined>>;
+  dynamodb?: DynamoDBClient;
+  eventbridge?: EventBridgeClient;
+  secrets?: SecretResolver;
+  metrics?: PipelineMetrics;
+  logger?: ReturnType<typeof createLogger>;
+}
+
+export type IngestLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
+
+/**
+ * The ingest function as deployed: the shared ingest handler wired to DynamoDB (idempotency and
+ * quarantine), EventBridge and Secrets Manager / SSM, with correlation ids and EMF metrics.
+ */
+export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
+  const env = readEnvironment(['pipeline', 'tableName', 'busName'], options.env);
+  const logger = options.logger ?? createLogger({ serviceName: `${env.pipeline}-ingest` });
+  const metrics = options.metrics ?? powertoolsMetrics({ service: env.pipeline });
+  const dynamodb = options.dynamodb ?? new DynamoDBClient({});
+  const eventbridge = options.eventbridge ?? new EventBridgeClient({});
+  const publishOptions = { client: eventbridge, busName: env.busName };
+  const handler = createIngestHandler({
+    config: options.config,
+    secrets: options.secrets ?? awsSecretResolver(),
+    idempotencyStore: createIdempotencyStore(dynamodb, env.tableName),
+    quarantine: createQuarantineStore(dynamodb, env.tableName),
+    publish: createLeadPublisher(publishOptions),
+    raiseAlerts: createAlertPublisher(publishOptions),
+    logger,
+  });
+
+  return async (event, context) => {
+    logger.addContext(context);
+    logger.setCorrelationId(correlationIdFor(event, options.config));
+    try {
+      const response = await handler(event, context);
+      countAnswer(metrics, response);
+      return response;
+    } finally {
+      metrics.flush();
+      logger.resetKeys();
+    }
+  };
+}
+
+function countAnswer(metrics: PipelineMetrics, response: HttpResult): void {
+  if (response.statusCode === 401) {
+    metrics.count(METRIC.rejectedSignatures);
+    return;
+  }
+  if (response.statusCode !== 200 && response.statusCode !== 202) return;
+  let status: unknown;
+  try {
+    status = (JSON.parse(response.body ?? '{}') as { status?: unknown }).status;
+  } catch {
+    return;
+  }
+  if (status === 'accepted') metrics.count(METRIC.leadsReceived);
+  else if (status === 'duplicate') metrics.count(METRIC.duplicates);
+  else if (status === 'quarantined') metrics.count(METRIC.quarantined);
+}
+
+let deployed: IngestLambda | undefined;
+
+/** The Lambda entry point: built on the first invocation from the embedded config and the environment. */
+export const handler: IngestLambda = (event, context) => {
+  deployed ??= createIngestLambda({ config: embeddedConfig() });
+  return deployed(event, context);
+};

@@ -1,0 +1,45 @@
+import { fileURLToPath } from 'node:url';
+import { CONFIG_DEFINE } from '../functions/aws/embedded-config.ts';
+import type { LeadpipeConfig } from '../schemas/generated/config.ts';
+
+/** The project root: NodejsFunction's projectRoot, and where the lambda entries live. */
+export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** Each function's entry, relative to the project root. */
+export const ENTRIES = {
+  ingest: 'functions/ingest/lambda.ts',
+  deliver: 'functions/deliver/lambda.ts',
+  alarm: 'functions/alarm/lambda.ts',
+} as const;
+
+export type FunctionKind = keyof typeof ENTRIES;
+
+/**
+ * ESM bundles that contain CommonJS dependencies (jsforce, the HubSpot SDK) call `require` for
+ * Node built-ins; ESM has no `require`, so the banner makes one.
+ */
+export const REQUIRE_BANNER =
+  "import { createRequire as __leadpipeCreateRequire } from 'node:module'; const require = __leadpipeCreateRequire(import.meta.url);";
+
+/** The Lambda Node.js 24 runtime ships AWS SDK v3: bundles leave it out. */
+export const EXTERNAL_MODULES = ['@aws-sdk/*'];
+
+/**
+ * The esbuild settings every leadpipe function is built with, shared by the CDK construct and
+ * `npm run bench:bundle` so the benchmark measures what is deployed.
+ */
+export function bundleSettings(config: LeadpipeConfig) {
+  return {
+    format: 'esm' as const,
+    platform: 'node' as const,
+    target: 'node24',
+    minify: true,
+    sourcemap: true,
+    sourcesContent: false,
+    mainFields: ['module', 'main'],
+    banner: REQUIRE_BANNER,
+    external: EXTERNAL_MODULES,
+    // The config as an object literal: no parsing at cold start (see functions/aws/embedded-config.ts).
+    define: { [CONFIG_DEFINE]: JSON.stringify(config) },
+  };
+}

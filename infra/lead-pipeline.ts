@@ -1,0 +1,623 @@
+import { join } from 'node:path';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import {
+  Alarm,
+  ComparisonOperator,
+  Dashboard,
+  GraphWidget,
+  MathExpression,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { LambdaAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
+import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
+import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { TABLE_KEY, TABLE_TTL } from '../adapters/aws/lead-store.ts';
+import { HUBSPOT_BATCH_LIMIT } from '../adapters/hubspot/adapter.ts';
+import { SALESFORCE_BATCH_LIMIT } from '../adapters/salesforce/adapter.ts';
+import { SLACK_MAX_BATCH_SIZE } from '../adapters/slack/adapter.ts';
+import { ENVIRONMENT } from '../functions/aws/environment.ts';
+import { METRIC, METRICS_NAMESPACE } from '../functions/aws/metrics.ts';
+import { parseSecretRef } from '../functions/aws/secrets.ts';
+import { ConfigError } from '../functions/config/errors.ts';
+import { type EventPattern, routingRules } from '../functions/routing/rules.ts';
+import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
+import { awsChecks } from './aws-config.ts';
+import { bundleSettings, ENTRIES, type FunctionKind, PROJECT_ROOT } from './bundling.ts';
+import { deliverConfig, ingestConfig } from './function-config.ts';
+import {
+  DEFAULT_ENV_SECRET_PREFIX,
+  destinationSecretRefs,
+  sourceSecretRefs,
+  withAwsSecretRefs,
+} from './secret-refs.ts';
+
+/** Vendor per-call limits: the most leads one SQS batch hands a deliver function. */
+export const VENDOR_BATCH_SIZE: Readonly<Record<DestinationConfig['type'], number>> = {
+  hubspot: HUBSPOT_BATCH_LIMIT,
+  salesforce: SALESFORCE_BATCH_LIMIT,
+  slack: SLACK_MAX_BATCH_SIZE,
+};
+
+/** An SQS queue's visibility timeout must cover a batch being retried by Lambda: AWS advises 6 x the timeout. */
+export const VISIBILITY_TIMEOUT_FACTOR = 6;
+/** The deliver default of `delivery.maxAttempts` (config schema). */
+const DEFAULT_MAX_ATTEMPTS = 8;
+/** Lambda's smallest allowed SQS maximum concurrency. */
+const MIN_MAX_CONCURRENCY = 2;
+
+export interface LeadPipelineProps {
+  /** A checked config (readAwsConfig). The construct checks the AWS-only rules again and fails with every problem. */
+  readonly config: LeadpipeConfig;
+  /** The config file's path, named in error messages. @default 'leadpipe config' */
+  readonly configFile?: string;
+  /** Prefix of queue, table, bus, rule, alarm and dashboard names. @default 'leadpipe' */
+  readonly prefix?: string;
+  /** `env:NAME` references mean the Secrets Manager secret `<envSecretPrefix>NAME`. @default 'leadpipe/' */
+  readonly envSecretPrefix?: string;
+  /** Steady-state requests per second the HTTP API accepts. @default 50 */
+  readonly throttleRateLimit?: number;
+  /** Burst of requests the HTTP API accepts. @default 100 */
+  readonly throttleBurstLimit?: number;
+  /** Timeout of each deliver function; its queue's visibility timeout is 6 x this. @default 30 seconds */
+  readonly deliverTimeout?: Duration;
+  /** Most concurrent deliver invocations per destination: the rate guard. @default 2 for every destination */
+  readonly deliverConcurrency?: Readonly<Record<string, number>>;
+  /** Retention of every function's and the API's logs. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: RetentionDays;
+  /** Age of the oldest queued lead that raises an alarm. @default 1 hour */
+  readonly oldestMessageAlarmAge?: Duration;
+  /** Share of ingest requests answered 5xx (percent, over 5 minutes) that raises an alarm. @default 5 */
+  readonly ingestErrorRateAlarmPercent?: number;
+  /** What happens to the table when the stack is deleted. @default RemovalPolicy.RETAIN */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+  /** Memory of the ingest and deliver functions (more memory is more CPU: faster cold starts). @default 512 */
+  readonly memorySize?: number;
+}
+
+export interface DestinationResources {
+  readonly queue: Queue;
+  readonly deadLetterQueue: Queue;
+  readonly function: NodejsFunction;
+  readonly rules: Rule[];
+}
+
+/**
+ * The whole leadpipe pipeline, driven by one config: HTTP API → ingest → EventBridge → one queue,
+ * DLQ and deliver function per destination, with alarms forwarded to the ops Slack channel and a
+ * dashboard. Secrets stay in Secrets Manager / SSM, read by name; each function may read only
+ * the secrets, table, bus and queues it uses.
+ */
+export class LeadPipeline extends Construct {
+  readonly api: HttpApi;
+  readonly table: Table;
+  readonly bus: EventBus;
+  readonly ingestFunction: NodejsFunction;
+  readonly alarmFunction?: NodejsFunction;
+  readonly destinations: Readonly<Record<string, DestinationResources>>;
+  readonly alarms: Alarm[] = [];
+  readonly dashboard: Dashboard;
+  /** The URL each source's sender posts to. */
+  readonly webhookUrls: Readonly<Record<string, string>>;
+
+  private readonly prefix: string;
+  private readonly logRetention: RetentionDays;
+  private readonly memorySize: number;
+
+  constructor(scope: Construct, id: string, props: LeadPipelineProps) {
+    super(scope, id);
+    // Validate first, build second: a bad config fails synth with every problem listed.
+    const problems = [...awsChecks(props.config), ...checkProps(props)];
+    if (problems.length > 0) throw new ConfigError(props.configFile ?? 'leadpipe config', problems);
+
+    const config = withAwsSecretRefs(props.config, props.envSecretPrefix ?? DEFAULT_ENV_SECRET_PREFIX);
+    this.prefix = props.prefix ?? 'leadpipe';
+    this.logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+    this.memorySize = props.memorySize ?? 512;
+    const deliverTimeout = props.deliverTimeout ?? Duration.seconds(30);
+
+    this.table = new Table(this, 'Table', {
+      tableName: `${this.prefix}-state`,
+      partitionKey: { name: TABLE_KEY, type: AttributeType.STRING },
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: TABLE_TTL,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: TableEncryption.AWS_MANAGED,
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.bus = new EventBus(this, 'Bus', { eventBusName: `${this.prefix}-bus` });
+
+    this.ingestFunction = this.lambda('Ingest', 'ingest', ingestConfig(config), {
+      timeout: Duration.seconds(10),
+      environment: {
+        [ENVIRONMENT.tableName]: this.table.tableName,
+        [ENVIRONMENT.busName]: this.bus.eventBusName,
+      },
+    });
+    // Idempotency records and quarantined payloads: single items, never scans or batches.
+    this.table.grant(
+      this.ingestFunction,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    );
+    this.bus.grantPutEventsTo(this.ingestFunction);
+    this.grantSecrets(
+      this.ingestFunction,
+      Object.values(config.sources).flatMap((source) => sourceSecretRefs(source)),
+    );
+
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', {
+      retention: this.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.api = new HttpApi(this, 'Api', {
+      apiName: `${this.prefix}-webhooks`,
+      description: 'leadpipe: signed webhooks in, leads out',
+      createDefaultStage: false,
+    });
+    const stage = new HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: {
+        rateLimit: props.throttleRateLimit ?? 50,
+        burstLimit: props.throttleBurstLimit ?? 100,
+      },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            path: '$context.path',
+            status: '$context.status',
+            responseLength: '$context.responseLength',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          }),
+        ),
+      },
+    });
+    const routes = this.api.addRoutes({
+      path: '/webhooks/{source}',
+      methods: [HttpMethod.POST],
+      integration: new HttpLambdaIntegration('Ingest', this.ingestFunction),
+    });
+    // Meta lead ads verify the endpoint with a GET handshake before they send anything.
+    const needsHandshake = Object.values(config.sources).some((source) => source.verify.scheme === 'meta');
+    if (needsHandshake) {
+      routes.push(
+        ...this.api.addRoutes({
+          path: '/webhooks/{source}',
+          methods: [HttpMethod.GET],
+          integration: new HttpLambdaIntegration('IngestHandshake', this.ingestFunction),
+        }),
+      );
+    }
+    for (const route of routes) {
+      NagSuppressions.addResourceSuppressions(route, [
+        {
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'Webhook senders cannot use IAM, Cognito or JWT authorizers; every request is authenticated by its signature over the raw body, in the ingest function, before anything is stored.',
+        },
+      ]);
+    }
+    const apiUrl = stage.url.replace(/\/$/, '');
+    this.webhookUrls = Object.fromEntries(
+      Object.keys(config.sources).map((source) => [source, `${apiUrl}/webhooks/${source}`]),
+    );
+
+    const alerts = config.settings?.alerts;
+    const rules = routingRules(config);
+    const destinations: Record<string, DestinationResources> = {};
+    for (const [name, destination] of Object.entries(config.destinations)) {
+      destinations[name] = this.destination(name, destination, config, {
+        timeout: deliverTimeout,
+        concurrency: props.deliverConcurrency?.[name] ?? MIN_MAX_CONCURRENCY,
+        rules: rules.filter((rule) => rule.destination === name),
+        takesAlerts: alerts?.destination === name,
+      });
+    }
+    this.destinations = destinations;
+
+    if (alerts) {
+      this.alarmFunction = this.lambda(
+        'Alarm',
+        'alarm',
+        undefined,
+        {
+          timeout: Duration.seconds(10),
+          environment: { [ENVIRONMENT.busName]: this.bus.eventBusName },
+        },
+        256,
+      );
+      this.bus.grantPutEventsTo(this.alarmFunction);
+    }
+    this.addAlarms(stage, props);
+    this.dashboard = this.addDashboard(stage);
+    this.addOutputs(apiUrl);
+  }
+
+  /** One function, built the leadpipe way: ESM, arm64, Node 24, source maps, its own role and log group. */
+  private lambda(
+    id: string,
+    kind: FunctionKind,
+    config: LeadpipeConfig | undefined,
+    options: { timeout: Duration; environment: Record<string, string> },
+    memorySize = this.memorySize,
+  ): NodejsFunction {
+    const logGroup = new LogGroup(this, `${id}Logs`, {
+      retention: this.logRetention,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // No managed policy: the function may write its own logs and nothing else until granted.
+    const role = new Role(this, `${id}Role`, {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `leadpipe ${id} function`,
+    });
+    logGroup.grantWrite(role);
+    const settings = bundleSettings(config ?? { sources: {}, destinations: {} });
+    return new NodejsFunction(this, id, {
+      entry: join(PROJECT_ROOT, ENTRIES[kind]),
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: join(PROJECT_ROOT, 'package-lock.json'),
+      handler: 'handler',
+      runtime: Runtime.NODEJS_24_X,
+      architecture: Architecture.ARM_64,
+      memorySize,
+      timeout: options.timeout,
+      role,
+      logGroup,
+      environment: {
+        [ENVIRONMENT.pipeline]: this.prefix,
+        // Stack traces point into the TypeScript sources, not the minified bundle.
+        NODE_OPTIONS: '--enable-source-maps',
+        ...options.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: settings.target,
+        minify: settings.minify,
+        sourceMap: settings.sourcemap,
+        sourcesContent: settings.sourcesContent,
+        mainFields: settings.mainFields,
+        banner: settings.banner,
+        externalModules: settings.external,
+        define: settings.define,
+      },
+    });
+  }
+
+  private destination(
+    name: string,
+    destination: DestinationConfig,
+    config: LeadpipeConfig,
+    options: {
+      timeout: Duration;
+      concurrency: number;
+      rules: ReturnType<typeof routingRules>;
+      takesAlerts: boolean;
+    },
+  ): DestinationResources {
+    const id = logicalName(name);
+    const maxAttempts = destination.delivery?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const deadLetterQueue = new Queue(this, `${id}DeadLetterQueue`, {
+      queueName: `${this.prefix}-${name}-dlq`,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const queue = new Queue(this, `${id}Queue`, {
+      queueName: `${this.prefix}-${name}`,
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(4),
+      visibilityTimeout: Duration.seconds(options.timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      // The deliver function dead-letters a lead itself, with its reason, after maxAttempts receives;
+      // the redrive policy is the backstop one receive later (e.g. if the function keeps crashing).
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: maxAttempts + 1 },
+    });
+
+    const fn = this.lambda(`Deliver${id}`, 'deliver', deliverConfig(config, name), {
+      timeout: options.timeout,
+      environment: {
+        [ENVIRONMENT.busName]: this.bus.eventBusName,
+        [ENVIRONMENT.destination]: name,
+        [ENVIRONMENT.queueUrl]: queue.queueUrl,
+        [ENVIRONMENT.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
+        [ENVIRONMENT.maxAttempts]: String(maxAttempts),
+      },
+    });
+    const vendorLimit = VENDOR_BATCH_SIZE[destination.type];
+    const window = destination.delivery?.batchWindowSeconds ?? 1;
+    // More than 10 records per batch needs a batching window (an SQS event source rule).
+    const batchSize = Math.min(
+      destination.delivery?.batchSize ?? vendorLimit,
+      vendorLimit,
+      window > 0 ? 10_000 : 10,
+    );
+    fn.addEventSource(
+      new SqsEventSource(queue, {
+        batchSize,
+        ...(window > 0 ? { maxBatchingWindow: Duration.seconds(window) } : {}),
+        reportBatchItemFailures: true,
+        maxConcurrency: options.concurrency,
+      }),
+    );
+    // Re-queueing (refused credentials) and dead-lettering with a reason are the function's own sends.
+    queue.grantSendMessages(fn);
+    deadLetterQueue.grantSendMessages(fn);
+    this.bus.grantPutEventsTo(fn);
+    this.grantSecrets(fn, destinationSecretRefs(destination));
+
+    const rules = options.rules.map(
+      (rule) =>
+        new Rule(this, `${id}Rule${logicalName(rule.name)}`, {
+          ruleName: `${this.prefix}-${rule.name}`,
+          eventBus: this.bus,
+          description: `leadpipe: ${rule.name.endsWith('-alerts') ? 'ops alerts' : 'leads'} for ${name}`,
+          eventPattern: cdkEventPattern(rule.eventPattern),
+          // Events EventBridge cannot put on the queue land in the DLQ, where `leadpipe dlq` finds them.
+          targets: [new SqsQueue(queue, { deadLetterQueue })],
+        }),
+    );
+    return { queue, deadLetterQueue, function: fn, rules };
+  }
+
+  /** Read access to exactly the secrets and parameters these references name. */
+  private grantSecrets(grantee: NodejsFunction, refs: readonly string[]): void {
+    const seen = new Set<string>();
+    for (const ref of refs) {
+      const parsed = parseSecretRef(ref);
+      const key = `${parsed.store}:${parsed.name}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      if (parsed.store === 'secretsmanager') {
+        Secret.fromSecretNameV2(grantee, `Secret${seen.size}`, parsed.name).grantRead(grantee);
+      } else if (parsed.store === 'ssm') {
+        grantParameter(grantee, parsed.name);
+      }
+    }
+  }
+
+  private addAlarms(stage: HttpStage, props: LeadPipelineProps): void {
+    const action = this.alarmFunction
+      ? new LambdaAction(this.alarmFunction, { useUniquePermissionId: true })
+      : undefined;
+    const add = (alarm: Alarm) => {
+      if (action) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+      this.alarms.push(alarm);
+    };
+    for (const [name, resources] of Object.entries(this.destinations)) {
+      const id = logicalName(name);
+      add(
+        new Alarm(this, `${id}DeadLettersAlarm`, {
+          alarmName: `${this.prefix}-${name}-dlq-not-empty`,
+          alarmDescription: `Leads for ${name} are in its dead-letter queue: fix the cause, then redrive.`,
+          metric: resources.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: Duration.minutes(1),
+            statistic: 'Maximum',
+          }),
+          threshold: 0,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+      const age = props.oldestMessageAlarmAge ?? Duration.hours(1);
+      add(
+        new Alarm(this, `${id}OldestLeadAlarm`, {
+          alarmName: `${this.prefix}-${name}-oldest-lead`,
+          alarmDescription: `A lead for ${name} has waited more than ${age.toHumanString()}: the destination is failing or too slow.`,
+          metric: resources.queue.metricApproximateAgeOfOldestMessage({
+            period: Duration.minutes(5),
+            statistic: 'Maximum',
+          }),
+          threshold: age.toSeconds(),
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+    const period = Duration.minutes(5);
+    const threshold = props.ingestErrorRateAlarmPercent ?? 5;
+    add(
+      new Alarm(this, 'IngestErrorRateAlarm', {
+        alarmName: `${this.prefix}-ingest-5xx-rate`,
+        alarmDescription: `More than ${threshold}% of webhooks were answered 5xx: senders are retrying, and will give up.`,
+        metric: new MathExpression({
+          expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+          usingMetrics: {
+            errors: stage.metricServerError({ period, statistic: 'Sum' }),
+            requests: stage.metricCount({ period, statistic: 'SampleCount' }),
+          },
+          period,
+          label: 'ingest 5xx %',
+        }),
+        threshold,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }),
+    );
+  }
+
+  private addDashboard(stage: HttpStage): Dashboard {
+    const metric = (metricName: string, dimensions: Record<string, string> = {}) =>
+      new Metric({
+        namespace: METRICS_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: this.prefix, ...dimensions },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    const dashboard = new Dashboard(this, 'Dashboard', { dashboardName: `${this.prefix}-pipeline` });
+    dashboard.addWidgets(
+      new TextWidget({
+        markdown: `# leadpipe (${this.prefix})\nWebhooks in, leads out. Alarms post to the ops Slack channel; see infra/README.md, "Watching it".`,
+        width: 24,
+        height: 2,
+      }),
+    );
+    dashboard.addWidgets(
+      new GraphWidget({
+        title: 'Webhooks (API Gateway)',
+        left: [
+          stage.metricCount({ statistic: 'SampleCount', label: 'requests' }),
+          stage.metricClientError({ statistic: 'Sum', label: '4xx' }),
+          stage.metricServerError({ statistic: 'Sum', label: '5xx' }),
+        ],
+        width: 12,
+      }),
+      new GraphWidget({
+        title: 'Ingest',
+        left: [
+          metric(METRIC.leadsReceived),
+          metric(METRIC.duplicates),
+          metric(METRIC.quarantined),
+          metric(METRIC.rejectedSignatures),
+        ],
+        width: 12,
+      }),
+    );
+    for (const [name, resources] of Object.entries(this.destinations)) {
+      dashboard.addWidgets(
+        new GraphWidget({
+          title: `${name}: deliveries`,
+          left: [
+            metric(METRIC.delivered, { destination: name }),
+            metric(METRIC.retried, { destination: name }),
+            metric(METRIC.deadLettered, { destination: name }),
+            metric(METRIC.blocked, { destination: name }),
+          ],
+          width: 12,
+        }),
+        new GraphWidget({
+          title: `${name}: queue`,
+          left: [
+            resources.queue.metricApproximateNumberOfMessagesVisible({ label: 'queued' }),
+            resources.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ label: 'dead-lettered' }),
+          ],
+          right: [resources.queue.metricApproximateAgeOfOldestMessage({ label: 'oldest (s)' })],
+          width: 8,
+        }),
+        new SingleValueWidget({
+          title: `${name}: errors`,
+          metrics: [resources.function.metricErrors(), resources.function.metricThrottles()],
+          width: 4,
+        }),
+      );
+    }
+    return dashboard;
+  }
+
+  private addOutputs(apiUrl: string): void {
+    new CfnOutput(this, 'ApiUrl', { value: apiUrl, description: 'Base URL of the webhook API' });
+    for (const [source, url] of Object.entries(this.webhookUrls)) {
+      new CfnOutput(this, `WebhookUrl${logicalName(source)}`, {
+        value: url,
+        description: `Webhook URL for source "${source}": paste it into the sender`,
+      });
+    }
+    new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'BusName', { value: this.bus.eventBusName });
+    for (const [name, resources] of Object.entries(this.destinations)) {
+      new CfnOutput(this, `QueueUrl${logicalName(name)}`, { value: resources.queue.queueUrl });
+      new CfnOutput(this, `DeadLetterQueueUrl${logicalName(name)}`, {
+        value: resources.deadLetterQueue.queueUrl,
+      });
+    }
+    const region = Stack.of(this).region;
+    new CfnOutput(this, 'DashboardUrl', {
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards:name=${this.dashboard.dashboardName}`,
+    });
+  }
+}
+
+/** The routing module's pattern, in the CDK's spelling; the synthesized JSON is the very same pattern. */
+export function cdkEventPattern(pattern: EventPattern) {
+  const { source, 'detail-type': detailType, detail, ...rest } = pattern;
+  if (Object.keys(rest).length > 0) {
+    throw new Error(`Unexpected event pattern keys from routingRules: ${Object.keys(rest).join(', ')}`);
+  }
+  return {
+    ...(source ? { source: source as string[] } : {}),
+    ...(detailType ? { detailType: detailType as string[] } : {}),
+    ...(detail ? { detail: detail as Record<string, unknown> } : {}),
+  };
+}
+
+/** "hot-leads" → "HotLeads": a construct id and output name part. Config names are [a-z][a-z0-9-]*. */
+export function logicalName(name: string): string {
+  return name
+    .split(/[^A-Za-z0-9]+/)
+    .filter(Boolean)
+    .map((part) => part[0]?.toUpperCase() + part.slice(1))
+    .join('');
+}
+
+function grantParameter(grantee: IGrantable & Construct, path: string): void {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['ssm:GetParameter'],
+      resources: [
+        Stack.of(grantee).formatArn({
+          service: 'ssm',
+          resource: 'parameter',
+          resourceName: path.replace(/^\//, ''),
+        }),
+      ],
+    }),
+  );
+}
+
+function checkProps(props: LeadPipelineProps): string[] {
+  const problems: string[] = [];
+  if (props.prefix !== undefined && !/^[a-z][a-z0-9-]{0,29}$/.test(props.prefix)) {
+    problems.push(
+      `prefix: "${props.prefix}" must be 1-30 characters of a-z, 0-9 and -, starting with a letter`,
+    );
+  }
+  for (const [name, value] of Object.entries(props.deliverConcurrency ?? {})) {
+    if (!(name in props.config.destinations))
+      problems.push(`deliverConcurrency.${name}: no such destination`);
+    if (!Number.isInteger(value) || value < MIN_MAX_CONCURRENCY || value > 1000) {
+      problems.push(`deliverConcurrency.${name}: must be a whole number from 2 to 1000 (Lambda's limits)`);
+    }
+  }
+  for (const [kind, group] of Object.entries({
+    sources: props.config.sources,
+    destinations: props.config.destinations,
+  })) {
+    const names = new Map<string, string>();
+    for (const name of Object.keys(group)) {
+      const other = names.get(logicalName(name));
+      if (other) problems.push(`${kind}: "${other}" and "${name}" are too alike for AWS resource ids`);
+      names.set(logicalName(name), name);
+    }
+  }
+  return problems;
+}
