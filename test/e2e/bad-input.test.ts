@@ -162,7 +162,8 @@ async function send(
     headers: row.headers?.() ?? {},
     ...(row.body === undefined ? {} : { body: row.body }),
   });
-  return { status: response.status, body: await response.json(), headers: response.headers };
+  const body = (await response.json()) as { error?: { code: string; message: string } };
+  return { status: response.status, body, headers: response.headers };
 }
 
 async function tableItems(): Promise<number> {
