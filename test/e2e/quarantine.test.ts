@@ -1,0 +1,146 @@
+// Quarantine end to end: a signed payload the mapping cannot read is kept (202 quarantined, ops
+// alerted); after the config is fixed, `leadpipe quarantine list|show|replay` (the real CLI, in its
+// own process) finds it, replays it once, and the lead reaches HubSpot with the id it got on arrival.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/config/load.ts';
+import { createLogger } from '../../functions/observability/logger.ts';
+import { signatureSchemes } from '../../functions/verify/index.ts';
+import { LOCAL_TABLE, type LocalHost, startLocalHost } from '../../local/host.ts';
+import { writeRuntimeInfo } from '../../local/runtime-file.ts';
+import { E2E_DESTINATIONS, E2E_SECRETS, resolveE2eSecret } from './helpers/config.ts';
+import { sandboxRecords } from './helpers/sandboxes.ts';
+import { waitUntil } from './helpers/wait.ts';
+
+const run = promisify(execFile);
+const CLI = join(import.meta.dirname, '../../cli/leadpipe.ts');
+const EMAIL = 'quarantine-e2e@example.com';
+
+/** The `leads` source reads `contact.email`; the broken mapping reads a field that is not there. */
+const configWith = (jsonata: string) => ({
+  settings: { alerts: { destination: 'slack', channel: '#leadpipe-ops' } },
+  sources: {
+    leads: {
+      verify: { scheme: 'standard-webhooks', secrets: ['env:E2E_SOURCE_SECRET'] },
+      mapping: { jsonata },
+    },
+  },
+  destinations: { hubspot: E2E_DESTINATIONS.hubspot, slack: E2E_DESTINATIONS.slack },
+});
+const BROKEN = configWith('{ "email": email_address }');
+const FIXED = configWith('{ "email": contact.email, "firstName": contact.first }');
+
+let host: LocalHost;
+let dataDir: string;
+let leadId: string;
+
+beforeAll(async () => {
+  host = await startLocalHost({
+    config: parseConfig(JSON.stringify(BROKEN), 'broken.json'),
+    port: 0,
+    resolveSecret: resolveE2eSecret,
+    logger: createLogger({ logLevel: 'SILENT' }),
+  });
+  dataDir = await mkdtemp(join(tmpdir(), 'leadpipe-quarantine-'));
+  // The CLI finds the running host as it finds `npm start`: through <data dir>/runtime.json.
+  await writeRuntimeInfo(dataDir, {
+    pid: process.pid,
+    url: host.url,
+    endpoints: host.endpoints,
+    tableName: LOCAL_TABLE,
+    queues: {},
+  });
+  await writeFile(join(dataDir, 'fixed.json'), JSON.stringify(FIXED));
+});
+
+afterAll(async () => {
+  await host?.end();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
+  try {
+    const { stdout } = await run(process.execPath, [CLI, 'quarantine', ...args], {
+      env: { ...process.env, LEADPIPE_DATA_DIR: dataDir, LEADPIPE_CONFIG: join(dataDir, 'fixed.json') },
+    });
+    return { code: 0, stdout };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    if (typeof failed.code !== 'number') throw error;
+    return { code: failed.code, stdout: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+  }
+}
+
+describe('quarantine and replay', () => {
+  it('quarantines a signed payload the mapping cannot read: 202 quarantined, kept, ops alerted', async () => {
+    // Prepare
+    const body = Buffer.from(JSON.stringify({ contact: { email: EMAIL, first: 'Quinn' } }));
+    const url = `${host.url}/webhooks/leads`;
+    const headers = signatureSchemes['standard-webhooks'].sign(
+      { method: 'POST', url, body, deliveryId: 'msg_quarantine_e2e' },
+      E2E_SECRETS.E2E_SOURCE_SECRET as string,
+      new Date(),
+    );
+    // Act
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+    });
+    // Assess
+    const answer = (await response.json()) as { leadId: string; status: string; reason: { code: string } };
+    expect(response.status).toBe(202);
+    expect(answer).toMatchObject({ status: 'quarantined', reason: { code: 'no_contact' } });
+    expect(host.published).toEqual({ 'ops.alert': 1 });
+    leadId = answer.leadId;
+  });
+
+  it('lists it without the body, and shows the body only with --payload', async () => {
+    // Act
+    const list = await cli('list');
+    const show = await cli('show', leadId);
+    const withPayload = await cli('show', leadId, '--payload');
+    // Assess
+    expect(list.code).toBe(0);
+    expect(list.stdout).toContain(leadId);
+    expect(list.stdout).toContain('no_contact');
+    expect(list.stdout).not.toContain(EMAIL);
+    expect(show.stdout).not.toContain(EMAIL);
+    expect(withPayload.stdout).toContain(EMAIL);
+  });
+
+  it('replays it with the fixed config, once: the lead reaches HubSpot and the entry is gone', async () => {
+    // Act
+    const first = await cli('replay', leadId);
+    const second = await cli('replay', leadId);
+    // Assess
+    expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('replayed') });
+    expect(second.code).toBe(1);
+    expect(second.stdout).toContain('not in the quarantine');
+    expect(host.published['lead.received']).toBe(1);
+    const contact = await waitUntil('the replayed lead in HubSpot', async () =>
+      (await sandboxRecords.hubspot(host.url)).contacts.find((record) => record.properties.email === EMAIL),
+    );
+    expect(contact.properties.firstname).toBe('Quinn');
+    expect((await cli('list')).stdout).toContain('The quarantine is empty.');
+  });
+
+  it('says what to do when no local pipeline runs and --aws is not given', async () => {
+    // Prepare
+    const empty = await mkdtemp(join(tmpdir(), 'leadpipe-none-'));
+    // Act
+    const result = await run(process.execPath, [CLI, 'quarantine', 'list'], {
+      env: { ...process.env, LEADPIPE_DATA_DIR: empty },
+    }).catch((error: { code: number; stderr: string }) => error);
+    await rm(empty, { recursive: true, force: true });
+    // Assess
+    expect(result).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('No local pipeline is running'),
+    });
+  });
+});
