@@ -1,0 +1,271 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../adapters/aws/clients.ts';
+import { NO_EXTERNAL_ID_REASON } from '../../adapters/salesforce/records.ts';
+import { seededRandom } from '../../adapters/sandbox/kit.ts';
+import { type DeadLetter, peekDeadLetters, queueDepth } from '../../cli/aws-queues.ts';
+import { type LocalHost, startLocalHost } from '../../local/host.ts';
+import { E2E_DESTINATIONS, e2eConfig, formPayload, resolveE2eSecret } from './helpers/config.ts';
+import { sandboxRecords, slackMentions } from './helpers/sandboxes.ts';
+import { waitUntil } from './helpers/wait.ts';
+import { createWebhookSender, sendAll } from './helpers/webhooks.ts';
+
+/**
+ * Chaos: 2,000 leads through the whole local pipeline while every sandbox answers 10 % of calls
+ * with its own 5xx, 5 % with its own rate-limit answer, and adds latency. Deterministic subsets
+ * are hot (Slack) or invalid for one CRM or both; the randomness of the faults is seeded.
+ */
+const LEADS = 2000;
+const SEED = 20261121;
+const FAULTS = { serverErrorRate: 0.1, rateLimitRate: 0.05, retryAfterSeconds: 1, latencyMs: 15 };
+/** Org validation rule in the Salesforce sandbox: leads from this domain are refused per record. */
+const RULE_DOMAIN = 'rules.example.com';
+const RULE_MESSAGE = 'Leads from partner domains are entered by the partner team';
+
+type Kind = 'valid' | 'hot' | 'phone-only' | 'hubspot-invalid' | 'salesforce-invalid';
+
+/** Which subset lead `index` is in; hot leads are always valid, invalid ones never hot. */
+function kindOf(index: number): Kind {
+  if (index % 40 === 7) return 'phone-only';
+  // A TLD with a digit: valid for the lead schema and Salesforce, refused per record by HubSpot.
+  if (index % 40 === 17) return 'hubspot-invalid';
+  if (index % 40 === 27) return 'salesforce-invalid';
+  if (index % 10 === 3) return 'hot';
+  return 'valid';
+}
+
+function emailOf(index: number, kind: Kind): string | undefined {
+  const local = `chaos-${String(index).padStart(5, '0')}`;
+  if (kind === 'phone-only') return undefined;
+  if (kind === 'hubspot-invalid') return `${local}@example.c0m`;
+  if (kind === 'salesforce-invalid') return `${local}@${RULE_DOMAIN}`;
+  return `${local}@example.com`;
+}
+
+interface SentLead {
+  index: number;
+  kind: Kind;
+  email: string | undefined;
+  leadId: string;
+}
+
+describe('chaos: 2,000 leads, faults in every sandbox', () => {
+  let host: LocalHost;
+  let sqs: SQSClient;
+  const sent: SentLead[] = [];
+
+  beforeAll(async () => {
+    // Small CRM batches: more calls, so the fault rates are felt (2,000 leads in batches of 100 is only 20 calls).
+    const delivery = { maxAttempts: 10, batchSize: 20 };
+    const config = e2eConfig(
+      {
+        hubspot: { ...E2E_DESTINATIONS.hubspot, delivery },
+        salesforce: { ...E2E_DESTINATIONS.salesforce, delivery },
+        slack: { ...E2E_DESTINATIONS.slack, delivery: { maxAttempts: 10 } },
+      },
+      { alertsTo: 'slack' },
+    );
+    host = await startLocalHost({
+      config,
+      port: 0,
+      resolveSecret: resolveE2eSecret,
+      throttle: { limit: { ratePerSecond: 100_000, burst: 100_000 } },
+      deliverConcurrency: 2,
+      sandboxes: {
+        hubspot: { faults: FAULTS, random: seededRandom(SEED) },
+        salesforce: {
+          faults: FAULTS,
+          random: seededRandom(SEED + 1),
+          recordFault: (record) =>
+            String(record.Email ?? '').endsWith(`@${RULE_DOMAIN}`)
+              ? { statusCode: 'FIELD_CUSTOM_VALIDATION_EXCEPTION', message: RULE_MESSAGE, fields: [] }
+              : undefined,
+        },
+        slack: { faults: FAULTS, random: seededRandom(SEED + 2) },
+      },
+    });
+    sqs = createAwsClients({ sqs: host.endpoints.sqs }).sqs;
+
+    const sender = await createWebhookSender({
+      baseUrl: host.url,
+      config,
+      source: 'form',
+      resolveSecret: resolveE2eSecret,
+    });
+    const leads = Array.from({ length: LEADS }, (_, index) => {
+      const kind = kindOf(index);
+      const email = emailOf(index, kind);
+      return { index, kind, email };
+    });
+    const answers = await sendAll(
+      sender,
+      leads.map(({ index, kind, email }) =>
+        formPayload(index, {
+          email: email ?? null,
+          score: kind === 'hot' ? 85 : 30,
+          ...(kind === 'phone-only' ? { phone: '+1 415 555 0132' } : {}),
+        }),
+      ),
+      64,
+    );
+    for (const [i, answer] of answers.entries()) {
+      if (answer.status !== 202) throw new Error(`lead ${i} was answered ${answer.status}: ${answer.body}`);
+      const lead = leads[i] as (typeof leads)[number];
+      sent.push({ ...lead, leadId: (JSON.parse(answer.body) as { leadId: string }).leadId });
+    }
+
+    const expectedIn = {
+      hubspot: sent.filter(
+        (lead) => lead.kind === 'valid' || lead.kind === 'hot' || lead.kind === 'salesforce-invalid',
+      ).length,
+      salesforce: sent.filter(
+        (lead) => lead.kind === 'valid' || lead.kind === 'hot' || lead.kind === 'hubspot-invalid',
+      ).length,
+    };
+    const progress = async () => {
+      const [hubspot, salesforce] = await Promise.all([
+        sandboxRecords.hubspot(host.url),
+        sandboxRecords.salesforce(host.url),
+      ]);
+      const depths = await Promise.all(
+        Object.values(host.queues).map(async (queue) => {
+          const depth = await queueDepth(sqs, queue.queueUrl);
+          return depth.visible + depth.inFlight + depth.delayed;
+        }),
+      );
+      return {
+        hubspot: hubspot.contacts.length,
+        salesforce: salesforce.records.Lead?.length ?? 0,
+        queued: depths.reduce((sum, depth) => sum + depth, 0),
+      };
+    };
+    // Settled: both CRMs hold what they should and every queue is empty (nothing in flight that could still land twice).
+    await waitUntil(
+      'every queue to drain',
+      async () => {
+        const now = await progress();
+        return now.hubspot >= expectedIn.hubspot &&
+          now.salesforce >= expectedIn.salesforce &&
+          now.queued === 0
+          ? now
+          : undefined;
+      },
+      { timeoutMs: 100_000, intervalMs: 250, describe: async () => JSON.stringify(await progress()) },
+    );
+  }, 170_000);
+
+  afterAll(async () => {
+    sqs?.destroy();
+    await host?.end();
+  });
+
+  const emailsOf = (kinds: readonly Kind[]) =>
+    sent
+      .filter((lead) => kinds.includes(lead.kind))
+      .map((lead) => lead.email as string)
+      .sort();
+  const deadLetters = async (destination: string): Promise<DeadLetter[]> => {
+    const queue = host.queues[destination];
+    if (!queue) throw new Error(`no ${destination} queue`);
+    return peekDeadLetters(sqs, queue.deadLetterQueueUrl);
+  };
+  const idsOf = (kinds: readonly Kind[]) =>
+    sent
+      .filter((lead) => kinds.includes(lead.kind))
+      .map((lead) => lead.leadId)
+      .sort();
+
+  it('actually injected faults into every sandbox', async () => {
+    // Act
+    const [hubspot, salesforce, slack] = await Promise.all([
+      sandboxRecords.hubspot(host.url),
+      sandboxRecords.salesforce(host.url),
+      sandboxRecords.slack(host.url),
+    ]);
+
+    // Assess
+    expect(hubspot.requests.serverErrors).toBeGreaterThan(0);
+    expect(hubspot.requests.faultRateLimited).toBeGreaterThan(0);
+    expect(hubspot.requests.recordErrors).toBeGreaterThan(0);
+    // The Salesforce sandbox does not count the faults it injects; its per-record refusals show here.
+    expect(salesforce.requests.failedRecords).toBeGreaterThan(0);
+    expect(slack.requests.serverErrors + slack.requests.rateLimited).toBeGreaterThan(0);
+  });
+
+  it('has every lead valid for HubSpot there exactly once, and no other', async () => {
+    // Act
+    const { contacts } = await sandboxRecords.hubspot(host.url);
+
+    // Assess
+    const emails = contacts.map((contact) => contact.properties.email).sort();
+    expect(emails).toEqual(emailsOf(['valid', 'hot', 'salesforce-invalid']));
+  });
+
+  it('has every lead valid for Salesforce there exactly once, and no other', async () => {
+    // Act
+    const { records } = await sandboxRecords.salesforce(host.url);
+
+    // Assess
+    const keys = (records.Lead ?? []).map((lead) => String(lead.Email_Key__c)).sort();
+    expect(keys).toEqual(emailsOf(['valid', 'hot', 'hubspot-invalid']));
+  });
+
+  it('alerted Slack once per hot lead (alone or as a digest line), and for no other lead', async () => {
+    // Prepare
+    const slack = await sandboxRecords.slack(host.url);
+    const hot = emailsOf(['hot']);
+    const cold = emailsOf(['valid']);
+
+    // Act
+    const hotMentions = slackMentions(slack, '#hot-leads', hot);
+    const coldMentions = slackMentions(slack, '#hot-leads', cold);
+
+    // Assess
+    expect(hot.length).toBe(LEADS / 10);
+    expect([...hotMentions.entries()].filter(([, count]) => count !== 1)).toEqual([]);
+    expect([...coldMentions.values()].every((count) => count === 0)).toBe(true);
+  });
+
+  it('dead-lettered exactly the leads HubSpot refuses, each with its reason', async () => {
+    // Act
+    const letters = await deadLetters('hubspot');
+
+    // Assess
+    expect(letters.map((letter) => letter.leadId).sort()).toEqual(idsOf(['phone-only', 'hubspot-invalid']));
+    const byId = new Map(sent.map((lead) => [lead.leadId, lead]));
+    for (const letter of letters) {
+      const kind = byId.get(letter.leadId ?? '')?.kind;
+      expect(letter.hasLeadpipeAttributes).toBe(true);
+      expect(letter.reason).toMatch(kind === 'phone-only' ? /Lead has no email/ : /INVALID_EMAIL|invalid/i);
+      // Reasons name no personal data.
+      expect(letter.reason).not.toContain('chaos-');
+    }
+  });
+
+  it('dead-lettered exactly the leads Salesforce refuses, each with its reason', async () => {
+    // Act
+    const letters = await deadLetters('salesforce');
+
+    // Assess
+    expect(letters.map((letter) => letter.leadId).sort()).toEqual(
+      idsOf(['phone-only', 'salesforce-invalid']),
+    );
+    const byId = new Map(sent.map((lead) => [lead.leadId, lead]));
+    for (const letter of letters) {
+      const kind = byId.get(letter.leadId ?? '')?.kind;
+      expect(letter.reason).toContain(kind === 'phone-only' ? NO_EXTERNAL_ID_REASON : RULE_MESSAGE);
+    }
+  });
+
+  it('lost nothing: Slack dead-lettered nothing, and every queue is empty', async () => {
+    // Act
+    const slackLetters = await deadLetters('slack');
+    const depths = await Promise.all(
+      Object.values(host.queues).map((queue) => queueDepth(sqs, queue.queueUrl)),
+    );
+
+    // Assess
+    expect(slackLetters).toEqual([]);
+    expect(depths.every((depth) => depth.visible + depth.inFlight + depth.delayed === 0)).toBe(true);
+  });
+});
