@@ -12,6 +12,7 @@ import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../adapt
 import type { Sandbox } from '../adapters/sandbox/kit.ts';
 import { createSlackSandbox, type SlackSandboxOptions } from '../adapters/slack/sandbox.ts';
 import type { SecretResolver } from '../adapters/types.ts';
+import type { BackoffPolicy } from '../functions/deliver/backoff.ts';
 import { createDeliver } from '../functions/deliver/deliver.ts';
 import { createShapeObserver } from '../functions/drift/observer.ts';
 import { createShapeStore } from '../functions/drift/shape-store.ts';
@@ -46,6 +47,8 @@ export interface LocalHostOptions {
   };
   /** Invocations of each destination's deliver handler running at once. */
   deliverConcurrency?: number;
+  /** Retry timing of every deliver handler (tests shorten it); default createDeliver's. */
+  deliverTiming?: { backoff?: BackoffPolicy; blockedDelaySeconds?: number };
   /** False: queues fill but nothing is delivered until startDelivery() (benchmarks measure the drain). Default true. */
   deliver?: boolean;
   /** Per-source rate limit of the ingest handler; default 50/s, burst 100 (functions/ingest/throttle.ts). */
@@ -192,6 +195,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         queueUrl: queue.queueUrl,
         deadLetterQueueUrl: queue.deadLetterQueueUrl,
         maxAttempts: destination.delivery?.maxAttempts ?? 8,
+        ...options.deliverTiming,
         raiseAlerts,
         logger,
       });
