@@ -1,18 +1,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 
-/** Keys whose values are personal data wherever they appear in a log entry. */
-const PII_KEYS = new Set([
-  'email',
-  'phone',
-  'firstname',
-  'lastname',
-  'name',
-  'fullname',
-  'company',
-  'message',
-]);
-const EMAIL = /[^\s@"'<>]+@[^\s@"'<>]+\.[^\s@"'<>]+/g;
-const PHONE = /\+?\d[\d\s().-]{7,}\d/g;
+/**
+ * Keys whose values are personal data wherever they appear in a log entry. Not `message` or
+ * `name`: Powertools uses those for the log line itself and for error names.
+ */
+const PII_KEYS = new Set(['email', 'phone', 'firstname', 'lastname', 'fullname', 'company']);
+/** An address: a plausible local part (no slashes, so `node_modules/@scope/pkg` paths survive), @, a dotted domain. */
+const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+/g;
+/** An international number as leads carry them (E.164, maybe spaced): never an ISO date or a port. */
+const PHONE = /\+[1-9](?:[\s.-]?\d){6,14}\b/g;
 
 /**
  * Redacts personal data from anything about to be logged: PII keys lose their values, and
