@@ -23,9 +23,14 @@ export function parseSecretRef(ref: string): AwsSecretRef {
   throw new SecretNotFoundError(ref, 'expected env:NAME, secretsmanager:NAME[#key] or ssm:/path');
 }
 
+/** What the resolver needs of a Powertools provider (SecretsProvider, SSMProvider); tests pass fakes. */
+export interface ParameterStore {
+  get(name: string, options?: { maxAge?: number; decrypt?: boolean }): Promise<unknown>;
+}
+
 export interface AwsSecretResolverOptions {
-  secrets?: Pick<SecretsProvider, 'get'>;
-  ssm?: Pick<SSMProvider, 'get'>;
+  secrets?: ParameterStore;
+  ssm?: ParameterStore;
   maxAgeSeconds?: number;
 }
 

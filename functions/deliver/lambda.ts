@@ -1,5 +1,5 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAlertPublisher } from '../../adapters/aws/publisher.ts';
 import { createDestinationClients, type DestinationClients } from '../../adapters/index.ts';
@@ -51,8 +51,7 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
   const metrics =
     options.metrics ??
     powertoolsMetrics({ service: env.pipeline, dimensions: { destination: env.destination } });
-  const sqs = options.sqs ?? new SQSClient({});
-  countQueueActions(sqs, env.deadLetterQueueUrl, metrics);
+  const sqs = countingQueueClient(options.sqs ?? new SQSClient({}), env, metrics);
   const raiseAlerts = createAlertPublisher({
     client: options.eventbridge ?? new EventBridgeClient({}),
     busName: env.busName,
@@ -113,21 +112,24 @@ function countDelivered(adapter: DestinationAdapter, metrics: PipelineMetrics): 
 /**
  * Retries, dead-letters and credential waits are the SQS calls the delivery engine makes, so they
  * are counted where they succeed: a ChangeMessageVisibility is a retry, a SendMessage to the DLQ a
- * dead letter, any other SendMessage a lead re-queued while its credentials are refused.
+ * dead letter, a SendMessage back to the queue a lead waiting for refused credentials. The client
+ * given is not changed: the engine gets a view of it whose `send` counts.
  */
-function countQueueActions(sqs: SQSClient, deadLetterQueueUrl: string, metrics: PipelineMetrics): void {
-  sqs.middlewareStack.add(
-    (next, context) => async (args) => {
-      const result = await next(args);
-      const input = args.input as { QueueUrl?: string };
-      if (context.commandName === 'ChangeMessageVisibilityCommand') metrics.count(METRIC.retried);
-      else if (context.commandName === 'SendMessageCommand') {
-        metrics.count(input.QueueUrl === deadLetterQueueUrl ? METRIC.deadLettered : METRIC.blocked);
-      }
-      return result;
-    },
-    { step: 'initialize', name: 'leadpipeQueueMetrics' },
-  );
+function countingQueueClient(
+  sqs: SQSClient,
+  queues: { queueUrl: string; deadLetterQueueUrl: string },
+  metrics: PipelineMetrics,
+): SQSClient {
+  const send = (async (command: { input: { QueueUrl?: string } }) => {
+    const result = await sqs.send(command as never);
+    if (command instanceof ChangeMessageVisibilityCommand) metrics.count(METRIC.retried);
+    else if (command instanceof SendMessageCommand) {
+      if (command.input.QueueUrl === queues.deadLetterQueueUrl) metrics.count(METRIC.deadLettered);
+      else if (command.input.QueueUrl === queues.queueUrl) metrics.count(METRIC.blocked);
+    }
+    return result;
+  }) as SQSClient['send'];
+  return Object.create(sqs, { send: { value: send } }) as SQSClient;
 }
 
 let deployed: DeliverLambda | undefined;

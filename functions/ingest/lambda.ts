@@ -23,6 +23,8 @@ export interface IngestLambdaOptions {
   secrets?: SecretResolver;
   metrics?: PipelineMetrics;
   logger?: ReturnType<typeof createLogger>;
+  /** The clock signatures' timestamps are checked against. */
+  now?: () => Date;
 }
 
 export type IngestLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
@@ -46,6 +48,7 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
     publish: createLeadPublisher(publishOptions),
     raiseAlerts: createAlertPublisher(publishOptions),
     logger,
+    ...(options.now ? { now: options.now } : {}),
   });
 
   return async (event, context) => {

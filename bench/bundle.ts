@@ -1,0 +1,326 @@
+// `npm run bench:bundle`: builds each Lambda exactly as the LeadPipeline construct does, prints its
+// bundle size, then loads it in a fresh Node process and times the cold import and the first
+// invocation against local peers (dynalite, a fake Secrets Manager / EventBridge, the vendor
+// sandboxes). Goals: ingest ≤ 250 KB and ≤ 150 ms cold init.
+import { execFile } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { build } from 'esbuild';
+import { createHubspotSandbox } from '../adapters/hubspot/sandbox.ts';
+import { createSalesforceSandbox } from '../adapters/salesforce/sandbox.ts';
+import { createSlackSandbox } from '../adapters/slack/sandbox.ts';
+import { ENVIRONMENT } from '../functions/aws/environment.ts';
+import { readAwsConfig } from '../infra/aws-config.ts';
+import { bundleSettings, ENTRIES, type FunctionKind, PROJECT_ROOT } from '../infra/bundling.ts';
+import { deliverConfig, ingestConfig } from '../infra/function-config.ts';
+import { withAwsSecretRefs } from '../infra/secret-refs.ts';
+import { startDynamo } from '../local/dynamodb.ts';
+import type { LeadpipeConfig } from '../schemas/generated/config.ts';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const TABLE = 'leadpipe-bench';
+const SIGNING_KEY = randomBytes(24);
+const SIGNING_SECRET = `whsec_${SIGNING_KEY.toString('base64')}`;
+
+/** Secrets Manager and EventBridge, just enough for a first invocation: every secret has one value. */
+function startFakeAws(): Promise<{ url: string; close(): void }> {
+  const secretValue = (name: string) =>
+    name.includes('demo')
+      ? SIGNING_SECRET
+      : JSON.stringify({ accessToken: 'bench-token', clientId: 'bench-id', clientSecret: 'bench-secret' });
+  const server = createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = JSON.parse(Buffer.concat(chunks).toString() || '{}');
+    const target = String(req.headers['x-amz-target'] ?? '');
+    res.setHeader('content-type', 'application/x-amz-json-1.1');
+    if (target.endsWith('GetSecretValue')) {
+      const name = String(body.SecretId);
+      res.end(
+        JSON.stringify({
+          ARN: `arn:aws:secretsmanager:eu-west-1:0:secret:${name}`,
+          Name: name,
+          SecretString: secretValue(name),
+        }),
+      );
+    } else if (target.endsWith('PutEvents')) {
+      res.end(JSON.stringify({ FailedEntryCount: 0, Entries: body.Entries.map(() => ({ EventId: 'e' })) }));
+    } else if (target.endsWith('GetParameter')) {
+      res.end(JSON.stringify({ Parameter: { Name: body.Name, Type: 'SecureString', Value: 'xoxb-bench' } }));
+    } else {
+      res.statusCode = 400;
+      res.end(JSON.stringify({ __type: 'UnknownOperationException' }));
+    }
+  });
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+        close: () => server.close(),
+      }),
+    ),
+  );
+}
+
+function signedWebhook(): { headers: Record<string, string>; body: string } {
+  const body = JSON.stringify({
+    email: 'ada@example.com',
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    score: 80,
+  });
+  const id = `msg_${randomBytes(8).toString('hex')}`;
+  const timestamp = String(Math.floor(Date.now() / 1000));
+  const signature = createHmac('sha256', SIGNING_KEY).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return {
+    headers: {
+      'content-type': 'application/json',
+      'webhook-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': `v1,${signature}`,
+    },
+    body,
+  };
+}
+
+function apiEvent() {
+  const { headers, body } = signedWebhook();
+  return {
+    version: '2.0',
+    routeKey: 'POST /webhooks/{source}',
+    rawPath: '/webhooks/demo',
+    rawQueryString: '',
+    headers: {
+      ...headers,
+      host: 'bench.execute-api.eu-west-1.amazonaws.com',
+      'content-length': String(body.length),
+    },
+    requestContext: {
+      accountId: '111122223333',
+      apiId: 'bench',
+      domainName: 'bench.execute-api.eu-west-1.amazonaws.com',
+      domainPrefix: 'bench',
+      http: {
+        method: 'POST',
+        path: '/webhooks/demo',
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.9',
+        userAgent: 'bench',
+      },
+      requestId: 'bench-request',
+      routeKey: 'POST /webhooks/{source}',
+      stage: '$default',
+      time: new Date().toUTCString(),
+      timeEpoch: Date.now(),
+    },
+    pathParameters: { source: 'demo' },
+    body,
+    isBase64Encoded: false,
+  };
+}
+
+function sqsEvent() {
+  const lead = {
+    id: 'lead_bench',
+    source: 'demo',
+    receivedAt: new Date().toISOString(),
+    schemaVersion: 1,
+    correlationId: 'bench',
+    email: 'ada@example.com',
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    company: 'Analytical Engines',
+    score: 80,
+  };
+  const detail = {
+    event_id: 'e1',
+    event_type: 'lead.received',
+    source: 'demo',
+    timestamp: lead.receivedAt,
+    correlation_id: 'bench',
+    schema_version: 1,
+    lead,
+  };
+  const envelope = { version: '0', id: 'e1', 'detail-type': 'lead.received', source: 'leadpipe', detail };
+  return {
+    Records: [
+      {
+        messageId: 'm1',
+        receiptHandle: 'r1',
+        body: JSON.stringify(envelope),
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:eu-west-1:111122223333:leadpipe-bench',
+        awsRegion: 'eu-west-1',
+      },
+    ],
+  };
+}
+
+const alarmEvent = () => ({
+  source: 'aws.cloudwatch',
+  alarmArn: 'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:leadpipe-hubspot-dlq-not-empty',
+  accountId: '111122223333',
+  time: new Date().toISOString(),
+  region: 'eu-west-1',
+  alarmData: {
+    alarmName: 'leadpipe-hubspot-dlq-not-empty',
+    state: { value: 'ALARM', reason: 'Threshold Crossed', timestamp: new Date().toISOString() },
+    previousState: { value: 'OK', reason: 'ok', timestamp: new Date().toISOString() },
+    configuration: { metrics: [] },
+  },
+});
+
+/** Runs in the fresh process: times `import` and the first call, prints one JSON line. */
+const DRIVER = `
+const [bundle, eventJson] = process.argv.slice(2);
+const t0 = performance.now();
+const { handler } = await import(bundle);
+const t1 = performance.now();
+const result = await handler(JSON.parse(eventJson), { functionName: 'bench', awsRequestId: 'bench', getRemainingTimeInMillis: () => 10000 });
+const t2 = performance.now();
+process.stdout.write(JSON.stringify({ importMs: t1 - t0, invokeMs: t2 - t1, status: result?.statusCode ?? (result?.batchItemFailures ? 'failures:' + result.batchItemFailures.length : 'ok') }));
+`;
+
+interface Target {
+  name: string;
+  kind: FunctionKind;
+  config: LeadpipeConfig;
+  env: Record<string, string>;
+  event: () => unknown;
+}
+
+/** The construct's settings in esbuild's API spelling. */
+function esbuildOptions(settings: ReturnType<typeof bundleSettings>) {
+  const { banner, ...rest } = settings;
+  return { ...rest, banner: { js: banner } };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
+
+async function main(): Promise<void> {
+  const exampleFile = join(PROJECT_ROOT, 'infra/example.config.yaml');
+  const config = withAwsSecretRefs(readAwsConfig(process.env.LEADPIPE_CONFIG ?? exampleFile));
+  const work = await mkdtemp(join(tmpdir(), 'leadpipe-bench-'));
+  const dynamo = await startDynamo({ tableName: TABLE });
+  const aws = await startFakeAws();
+  const sandboxes = {
+    hubspot: await createHubspotSandbox().listen(0),
+    salesforce: await createSalesforceSandbox().listen(0),
+    slack: await createSlackSandbox().listen(0),
+  };
+  try {
+    // The vendors' real APIs become their sandboxes: the first call is real HTTP, just not to the internet.
+    const local = structuredClone(config);
+    for (const destination of Object.values(local.destinations)) {
+      if (destination.type === 'hubspot') destination.baseUrl = sandboxes.hubspot.url;
+      if (destination.type === 'slack') destination.baseUrl = `${sandboxes.slack.url}/`;
+      if (destination.type === 'salesforce' && !('accessToken' in destination.auth))
+        destination.auth.loginUrl = sandboxes.salesforce.url;
+    }
+    const common = {
+      [ENVIRONMENT.pipeline]: 'leadpipe',
+      [ENVIRONMENT.busName]: 'leadpipe-bus',
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'bench',
+      AWS_SECRET_ACCESS_KEY: 'bench',
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+      AWS_ENDPOINT_URL_EVENTBRIDGE: aws.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+      AWS_ENDPOINT_URL_SSM: aws.url,
+      POWERTOOLS_METRICS_DISABLED: 'true',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    };
+    const targets: Target[] = [
+      {
+        name: 'ingest',
+        kind: 'ingest',
+        config: ingestConfig(local),
+        env: { ...common, [ENVIRONMENT.tableName]: TABLE },
+        event: apiEvent,
+      },
+      ...Object.keys(local.destinations).map((name) => ({
+        name: `deliver-${name}`,
+        kind: 'deliver' as const,
+        config: deliverConfig(local, name),
+        env: {
+          ...common,
+          [ENVIRONMENT.destination]: name,
+          [ENVIRONMENT.queueUrl]: 'http://127.0.0.1:1/queue',
+          [ENVIRONMENT.deadLetterQueueUrl]: 'http://127.0.0.1:1/dlq',
+          [ENVIRONMENT.maxAttempts]: '8',
+        },
+        event: sqsEvent,
+      })),
+      {
+        name: 'alarm',
+        kind: 'alarm',
+        config: { sources: {}, destinations: {} },
+        env: common,
+        event: alarmEvent,
+      },
+    ];
+    // The Lambda runtime provides AWS SDK v3 to the bundle; here the project's node_modules stands in.
+    await symlink(join(PROJECT_ROOT, 'node_modules'), join(work, 'node_modules'), 'dir');
+    const driver = join(work, 'driver.mjs');
+    await writeFile(driver, DRIVER);
+    const run = promisify(execFile);
+    const rows: string[][] = [];
+    for (const target of targets) {
+      const outfile = join(work, target.name, 'index.mjs');
+      await build({
+        entryPoints: [join(PROJECT_ROOT, ENTRIES[target.kind])],
+        bundle: true,
+        outfile,
+        logLevel: 'error',
+        ...esbuildOptions(bundleSettings(target.config)),
+      });
+      const bytes = (await stat(outfile)).size;
+      const imports: number[] = [];
+      const invokes: number[] = [];
+      let status = '';
+      for (let i = 0; i < RUNS; i++) {
+        const { stdout } = await run(process.execPath, [driver, outfile, JSON.stringify(target.event())], {
+          env: { PATH: process.env.PATH ?? '', ...target.env },
+          cwd: work,
+        });
+        const line = JSON.parse(stdout.trim().split('\n').pop() ?? '{}');
+        imports.push(line.importMs);
+        invokes.push(line.invokeMs);
+        status = String(line.status);
+      }
+      const importMs = median(imports);
+      const invokeMs = median(invokes);
+      rows.push([
+        target.name,
+        `${(bytes / 1024).toFixed(0)} KB`,
+        `${importMs.toFixed(0)} ms`,
+        `${invokeMs.toFixed(0)} ms`,
+        `${(importMs + invokeMs).toFixed(0)} ms`,
+        status,
+      ]);
+    }
+    const header = ['function', 'bundle', 'cold import', 'first invocation', 'total', 'answer'];
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+    const line = (cells: string[]) =>
+      `| ${cells.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+    console.log(`Node ${process.version}, ${RUNS} fresh processes per function, medians:\n`);
+    console.log(line(header));
+    console.log(line(widths.map((w) => '-'.repeat(w))));
+    for (const row of rows) console.log(line(row));
+  } finally {
+    for (const sandbox of Object.values(sandboxes)) await sandbox.close();
+    aws.close();
+    await dynamo.end();
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+await main();

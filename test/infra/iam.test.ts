@@ -1,0 +1,124 @@
+import { type CfnElement, Stack } from 'aws-cdk-lib';
+import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
+import type { IConstruct } from 'constructs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { exampleConfig, resourcesOf, type Synthesized, synthPipeline } from './synth.ts';
+
+let synth: Synthesized;
+
+beforeAll(() => {
+  synth = synthPipeline(exampleConfig());
+});
+
+const logicalId = (construct: IConstruct) =>
+  Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
+
+/** A policy resource as readable text: `Table.Arn`, or the joined ARN with `${Ref}` placeholders. */
+function render(resource: unknown): string {
+  if (typeof resource === 'string') return resource;
+  const value = resource as Record<string, unknown>;
+  if ('Fn::GetAtt' in value) return (value['Fn::GetAtt'] as string[]).join('.');
+  if ('Ref' in value) return `\${${value.Ref}}`;
+  if ('Fn::Join' in value) {
+    const [separator, parts] = value['Fn::Join'] as [string, unknown[]];
+    return parts.map(render).join(separator);
+  }
+  return JSON.stringify(resource);
+}
+
+/** Every (action, resource) the function's role is granted, from the synthesized template. */
+function grantsOf(fn: LambdaFunction): { actions: string[]; resource: string }[] {
+  const roleId = logicalId(fn.role as IConstruct);
+  const policies = resourcesOf(synth.template, 'AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap((policy) => {
+      const document = policy.Properties?.PolicyDocument as {
+        Statement: { Action: string | string[]; Resource: unknown; Effect: string }[];
+      };
+      return document.Statement.flatMap((statement) => {
+        expect(statement.Effect).toBe('Allow');
+        const actions = [statement.Action].flat();
+        return [statement.Resource].flat().map((resource) => ({ actions, resource: render(resource) }));
+      });
+    });
+}
+
+const secretArn = (name: string) =>
+  `arn:\${AWS::Partition}:secretsmanager:eu-west-1:111122223333:secret:${name}-??????`;
+const parameterArn = (path: string) => `arn:\${AWS::Partition}:ssm:eu-west-1:111122223333:parameter${path}`;
+
+describe('IAM: each function reaches only its own table, bus, queues and secrets', () => {
+  it('ingest: its log group, the table (single items), the bus, and the sources’ secrets', () => {
+    const { pipeline } = synth;
+    const grants = grantsOf(pipeline.ingestFunction);
+    expect(grants.map((grant) => grant.resource).sort()).toEqual(
+      [
+        `${logicalId(pipeline.ingestFunction.logGroup as IConstruct)}.Arn`,
+        `${logicalId(pipeline.table)}.Arn`,
+        `${logicalId(pipeline.bus)}.Arn`,
+        secretArn('leadpipe/demo-webhook-secret'),
+        // env:TYPEFORM_SECRET deploys as the Secrets Manager secret leadpipe/TYPEFORM_SECRET.
+        secretArn('leadpipe/TYPEFORM_SECRET'),
+      ].sort(),
+    );
+    const table = grants.find((grant) => grant.resource === `${logicalId(pipeline.table)}.Arn`);
+    expect(table?.actions.sort()).toEqual([
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+    ]);
+  });
+
+  it.each([
+    ['hubspot', [secretArn('leadpipe/hubspot')]],
+    ['salesforce', [secretArn('leadpipe/salesforce')]],
+    ['slack', [parameterArn('/leadpipe/slack-bot-token')]],
+  ])('deliver %s: its log group, its queue and DLQ, the bus, and its own secret', (name, secrets) => {
+    const resources = synth.pipeline.destinations[name];
+    if (!resources) throw new Error(`no destination ${name}`);
+    const grants = grantsOf(resources.function);
+    expect([...new Set(grants.map((grant) => grant.resource))].sort()).toEqual(
+      [
+        `${logicalId(resources.function.logGroup as IConstruct)}.Arn`,
+        `${logicalId(resources.queue)}.Arn`,
+        `${logicalId(resources.deadLetterQueue)}.Arn`,
+        `${logicalId(synth.pipeline.bus)}.Arn`,
+        ...secrets,
+      ].sort(),
+    );
+    const onDeadLetters = grants
+      .filter((grant) => grant.resource === `${logicalId(resources.deadLetterQueue)}.Arn`)
+      .flatMap((grant) => grant.actions);
+    // It may add to its DLQ, never read or delete from it (that is the operator's redrive).
+    expect(onDeadLetters).toContain('sqs:SendMessage');
+    expect(onDeadLetters).not.toContain('sqs:ReceiveMessage');
+    expect(onDeadLetters).not.toContain('sqs:DeleteMessage');
+  });
+
+  it('alarm: its log group and the bus, nothing else', () => {
+    const fn = synth.pipeline.alarmFunction;
+    if (!fn) throw new Error('no alarm function');
+    expect(grantsOf(fn)).toEqual([
+      {
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resource: `${logicalId(fn.logGroup as IConstruct)}.Arn`,
+      },
+      { actions: ['events:PutEvents'], resource: `${logicalId(synth.pipeline.bus)}.Arn` },
+    ]);
+  });
+
+  it('grants nothing on "*", and no role carries a managed policy', () => {
+    const policies = resourcesOf(synth.template, 'AWS::IAM::Policy');
+    const resources = Object.values(policies).flatMap((policy) =>
+      (
+        (policy.Properties?.PolicyDocument ?? { Statement: [] }) as { Statement: { Resource: unknown }[] }
+      ).Statement.flatMap((s) => [s.Resource].flat()),
+    );
+    expect(resources.length).toBeGreaterThan(0);
+    expect(resources.filter((resource) => resource === '*')).toEqual([]);
+    const roles = resourcesOf(synth.template, 'AWS::IAM::Role');
+    for (const role of Object.values(roles)) expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+  });
+});

@@ -1,0 +1,194 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningSandbox } from '../../adapters/sandbox/kit.ts';
+import { createSlackSandbox } from '../../adapters/slack/sandbox.ts';
+import { ENVIRONMENT } from '../../functions/aws/environment.ts';
+import type { MetricName, PipelineMetrics } from '../../functions/aws/metrics.ts';
+import { awsSecretResolver } from '../../functions/aws/secrets.ts';
+import { pipelineChecks } from '../../functions/config/checks.ts';
+import { parseConfig } from '../../functions/config/load.ts';
+import { DLQ_ATTRIBUTES } from '../../functions/deliver/dead-letter.ts';
+import { createDeliverLambda, UnknownDestinationError } from '../../functions/deliver/lambda.ts';
+import { createLogger } from '../../functions/observability/logger.ts';
+import { type DestinationQueues, ensureDestinationQueues, type LocalSqs, startSqs } from '../../local/sqs.ts';
+
+const FIXTURE = join(import.meta.dirname, '../fixtures/events/sqs/lead-received.json');
+const context = {
+  functionName: 'deliver',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 30_000,
+} as Context;
+
+let sqsServer: LocalSqs;
+let sqs: SQSClient;
+let slack: RunningSandbox;
+const ssm = mockClient(SSMClient);
+let queueCount = 0;
+
+beforeAll(async () => {
+  sqsServer = await startSqs({});
+  sqs = new SQSClient({
+    endpoint: sqsServer.endpoint,
+    region: 'eu-west-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  slack = await createSlackSandbox({ channelErrors: { '#archived': 'is_archived' } }).listen(0);
+});
+
+afterAll(async () => {
+  sqs.destroy();
+  await slack.close();
+  await sqsServer.end();
+  ssm.restore();
+});
+
+afterEach(() => ssm.reset());
+
+function recorder(): PipelineMetrics & { counted: MetricName[] } {
+  const counted: MetricName[] = [];
+  return {
+    counted,
+    count(name, value = 1) {
+      for (let i = 0; i < value; i++) counted.push(name);
+    },
+    flush() {},
+  };
+}
+
+/** The fixture's message, really sent and received, so its receipt handle is one SQS knows. */
+async function receivedFixture(queue: DestinationQueues): Promise<SQSEvent> {
+  const event: SQSEvent = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+  const record = event.Records[0];
+  if (!record) throw new Error('empty fixture');
+  await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: record.body }));
+  const received = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
+  );
+  const message = received.Messages?.[0];
+  if (!message?.ReceiptHandle || !message.MessageId) throw new Error('nothing received');
+  return {
+    Records: [{ ...record, messageId: message.MessageId, receiptHandle: message.ReceiptHandle }],
+  };
+}
+
+async function build(channel: string) {
+  const name = `slack-${++queueCount}`;
+  const queue = await ensureDestinationQueues(sqs, `leadpipe-${name}`, {
+    maxAttempts: 3,
+    visibilityTimeoutSeconds: 30,
+  });
+  const config = parseConfig(
+    JSON.stringify({
+      settings: { alerts: { destination: name, channel: '#ops' } },
+      sources: { demo: { verify: { scheme: 'none' }, mapping: { preset: 'generic' } } },
+      destinations: {
+        [name]: { type: 'slack', token: 'ssm:/leadpipe/slack-bot-token', channel, baseUrl: `${slack.url}/` },
+      },
+    }),
+    'test.json',
+    pipelineChecks,
+  );
+  ssm.on(GetParameterCommand, { Name: '/leadpipe/slack-bot-token', WithDecryption: true }).resolves({
+    Parameter: { Name: '/leadpipe/slack-bot-token', Type: 'SecureString', Value: 'xoxb-test-token' },
+  });
+  const eventbridge = new EventBridgeClient({ region: 'eu-west-1' });
+  const events = mockClient(eventbridge);
+  events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
+  const metrics = recorder();
+  const handler = createDeliverLambda({
+    config,
+    env: {
+      [ENVIRONMENT.pipeline]: 'leadpipe',
+      [ENVIRONMENT.busName]: 'leadpipe-bus',
+      [ENVIRONMENT.destination]: name,
+      [ENVIRONMENT.queueUrl]: queue.queueUrl,
+      [ENVIRONMENT.deadLetterQueueUrl]: queue.deadLetterQueueUrl,
+      [ENVIRONMENT.maxAttempts]: '3',
+    },
+    sqs,
+    eventbridge,
+    secrets: awsSecretResolver({ ssm: new SSMProvider({ clientConfig: { region: 'eu-west-1' } }) }),
+    metrics,
+    logger: createLogger({ logLevel: 'SILENT' }),
+  });
+  return { handler, queue, events, metrics };
+}
+
+describe('deliver Lambda with a real SQS event', () => {
+  it('delivers the lead to Slack with the token from SSM and reports no failures', async () => {
+    const { handler, queue, metrics } = await build('#hot-leads');
+
+    const answer = await handler(await receivedFixture(queue), context);
+
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(metrics.counted).toEqual(['Delivered']);
+    const records = await (await fetch(`${slack.url}/__sandbox/records`)).json();
+    expect(JSON.stringify(records)).toContain('Analytical Engines');
+    expect(ssm.commandCalls(GetParameterCommand)).toHaveLength(1);
+  });
+
+  it('dead-letters a lead the vendor refuses, with its reason, and raises an ops alert', async () => {
+    const { handler, queue, events, metrics } = await build('#archived');
+
+    const answer = await handler(await receivedFixture(queue), context);
+
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(metrics.counted).toEqual(['DeadLettered']);
+    const dead = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queue.deadLetterQueueUrl,
+        MessageAttributeNames: ['All'],
+        WaitTimeSeconds: 1,
+      }),
+    );
+    const message = dead.Messages?.[0];
+    expect(message?.MessageAttributes?.[DLQ_ATTRIBUTES.reason]?.StringValue).toMatch(/is_archived/);
+    expect(message?.MessageAttributes?.[DLQ_ATTRIBUTES.leadId]?.StringValue).toBe(
+      'lead_3f1c0e9a7b5d4c2a9e8f7a6b5c4d3e2f',
+    );
+    const alert = JSON.parse(
+      events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0]?.Detail ?? '{}',
+    );
+    expect(alert).toMatchObject({ kind: 'dead-lettered', leadId: 'lead_3f1c0e9a7b5d4c2a9e8f7a6b5c4d3e2f' });
+  });
+
+  it('fails the whole batch while its secret cannot be read, and reads it again on the next batch', async () => {
+    const { handler, queue, metrics } = await build('#hot-leads');
+    ssm.reset();
+    ssm
+      .on(GetParameterCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
+    const event = await receivedFixture(queue);
+
+    await expect(handler(event, context)).rejects.toThrow(/ssm:\/leadpipe\/slack-bot-token/);
+    ssm.reset();
+    ssm.on(GetParameterCommand).resolves({ Parameter: { Value: 'xoxb-test-token' } });
+    const answer = await handler(event, context);
+
+    expect(answer).toEqual({ batchItemFailures: [] });
+    expect(metrics.counted).toEqual(['Delivered']);
+  });
+
+  it('refuses to start for a destination missing from the embedded config', () => {
+    expect(() =>
+      createDeliverLambda({
+        config: { sources: {}, destinations: {} },
+        env: {
+          [ENVIRONMENT.pipeline]: 'leadpipe',
+          [ENVIRONMENT.busName]: 'b',
+          [ENVIRONMENT.destination]: 'hubspot',
+          [ENVIRONMENT.queueUrl]: 'q',
+          [ENVIRONMENT.deadLetterQueueUrl]: 'd',
+          [ENVIRONMENT.maxAttempts]: '3',
+        },
+      }),
+    ).toThrow(UnknownDestinationError);
+  });
+});
