@@ -17,7 +17,11 @@ import { createDeliver } from '../functions/deliver/deliver.ts';
 import { createShapeObserver } from '../functions/drift/observer.ts';
 import { createShapeStore } from '../functions/drift/shape-store.ts';
 import { createIngestHandler } from '../functions/ingest/handler.ts';
-import { createSourceThrottle, type ThrottleOptions } from '../functions/ingest/throttle.ts';
+import {
+  createSourceThrottle,
+  type ThrottleOptions,
+  throttleOptionsFrom,
+} from '../functions/ingest/throttle.ts';
 import { createLogger } from '../functions/observability/logger.ts';
 import { routingRules } from '../functions/routing/rules.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
@@ -51,7 +55,7 @@ export interface LocalHostOptions {
   deliverTiming?: { backoff?: BackoffPolicy; blockedDelaySeconds?: number };
   /** False: queues fill but nothing is delivered until startDelivery() (benchmarks measure the drain). Default true. */
   deliver?: boolean;
-  /** Per-source rate limit of the ingest handler; default 50/s, burst 100 (functions/ingest/throttle.ts). */
+  /** Overrides the config's per-source ingest rate limits (default 50/s, burst 100; functions/ingest/throttle.ts). */
   throttle?: ThrottleOptions;
   logger?: Logger;
 }
@@ -169,7 +173,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         raiseAlerts,
         logger,
       }),
-      throttle: createSourceThrottle(options.throttle),
+      throttle: createSourceThrottle({ ...throttleOptionsFrom(config), ...options.throttle }),
       logger,
     });
 

@@ -1,3 +1,5 @@
+import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
+
 /** How fast one source may post, as a token bucket: a steady rate and the burst it may save up. */
 export interface RateLimit {
   ratePerSecond: number;
@@ -76,5 +78,16 @@ export function createSourceThrottle(options: ThrottleOptions = {}): SourceThrot
       const retryAfterSeconds = Math.max(1, Math.ceil((1 - bucket.tokens) / limit.ratePerSecond));
       return { allowed: false, retryAfterSeconds };
     },
+  };
+}
+
+/** The throttle settings a config asks for: settings.rateLimitPerSource, and any source's own rateLimit. */
+export function throttleOptionsFrom(config: LeadpipeConfig): ThrottleOptions {
+  const perSource: Record<string, RateLimit> = {};
+  for (const [name, source] of Object.entries(config.sources))
+    if (source.rateLimit) perSource[name] = source.rateLimit;
+  return {
+    ...(config.settings?.rateLimitPerSource ? { limit: config.settings.rateLimitPerSource } : {}),
+    perSource,
   };
 }

@@ -40,6 +40,7 @@ export interface Settings {
    */
   maxBodyBytes?: number;
   alerts?: AlertsSettings;
+  rateLimitPerSource?: IngestRateLimit;
 }
 /**
  * Where ops alerts go: a Slack destination and the channel for alerts.
@@ -48,10 +49,18 @@ export interface AlertsSettings {
   destination: Name;
   channel: string;
 }
+/**
+ * How fast one source may post, as a token bucket: a steady rate and the burst it may save up. Past it, ingest answers 429 with Retry-After.
+ */
+export interface IngestRateLimit {
+  ratePerSecond: number;
+  burst: number;
+}
 export interface SourceConfig {
   description?: string;
   verify: VerifyConfig;
   mapping: MappingConfig;
+  rateLimit?: IngestRateLimit;
 }
 /**
  * How a source's webhooks are verified.

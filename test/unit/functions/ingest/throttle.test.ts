@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../../functions/config/load.ts';
 import {
   createSourceThrottle,
   DEFAULT_RATE_LIMIT,
   RateLimitConfigError,
+  throttleOptionsFrom,
 } from '../../../../functions/ingest/throttle.ts';
 
 /** A clock the test moves by hand. */
@@ -108,5 +110,42 @@ describe('createSourceThrottle', () => {
     // Act / Assess
     expect(() => createSourceThrottle({ limit })).toThrow(RateLimitConfigError);
     expect(() => createSourceThrottle({ limit })).toThrow(message);
+  });
+});
+
+describe('throttleOptionsFrom', () => {
+  const source = { verify: { scheme: 'none' as const }, mapping: { preset: 'generic' as const } };
+
+  it('reads the default limit from settings and each source’s own override', () => {
+    // Prepare
+    const config = parseConfig(
+      [
+        'settings: { rateLimitPerSource: { ratePerSecond: 5, burst: 10 } }',
+        'sources:',
+        '  quiet: { verify: { scheme: none }, mapping: { preset: generic } }',
+        '  chatty: { verify: { scheme: none }, mapping: { preset: generic }, rateLimit: { ratePerSecond: 200, burst: 400 } }',
+        'destinations:',
+        '  hubspot: { type: hubspot, accessToken: env:TOKEN }',
+      ].join('\n'),
+      'test.yaml',
+    );
+
+    // Act
+    const options = throttleOptionsFrom(config);
+
+    // Assess
+    expect(options).toEqual({
+      limit: { ratePerSecond: 5, burst: 10 },
+      perSource: { chatty: { ratePerSecond: 200, burst: 400 } },
+    });
+    const throttle = createSourceThrottle({ ...options, now: () => 0 });
+    for (let i = 0; i < 10; i++) expect(throttle.take('quiet').allowed).toBe(true);
+    expect(throttle.take('quiet').allowed).toBe(false);
+    expect(throttle.take('chatty').allowed).toBe(true);
+  });
+
+  it('leaves the built-in default when the config says nothing', () => {
+    const options = throttleOptionsFrom({ sources: { demo: source }, destinations: {} });
+    expect(options).toEqual({ perSource: {} });
   });
 });
