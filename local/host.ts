@@ -105,7 +105,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     for (const [name, destination] of Object.entries(config.destinations)) {
       queues[name] = await ensureDestinationQueues(clients.sqs, `leadpipe-${name}`, {
         maxAttempts: destination.delivery?.maxAttempts ?? 8,
-        visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+        // A batch may wait out its window before the handler runs: keep messages hidden for both.
+        visibilityTimeoutSeconds:
+          VISIBILITY_TIMEOUT_SECONDS + 2 * Math.ceil(destination.delivery?.batchWindowSeconds ?? 1),
       });
     }
     const bus = await startLocalBus({
