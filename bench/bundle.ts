@@ -4,6 +4,7 @@
 // sandboxes). Goals: ingest ≤ 250 KB and ≤ 150 ms cold init.
 import { execFile } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -124,45 +125,9 @@ function apiEvent() {
   };
 }
 
-function sqsEvent() {
-  const lead = {
-    id: 'lead_bench',
-    source: 'demo',
-    receivedAt: new Date().toISOString(),
-    schemaVersion: 1,
-    correlationId: 'bench',
-    email: 'ada@example.com',
-    firstName: 'Ada',
-    lastName: 'Lovelace',
-    company: 'Analytical Engines',
-    score: 80,
-  };
-  const detail = {
-    event_id: 'e1',
-    event_type: 'lead.received',
-    source: 'demo',
-    timestamp: lead.receivedAt,
-    correlation_id: 'bench',
-    schema_version: 1,
-    lead,
-  };
-  const envelope = { version: '0', id: 'e1', 'detail-type': 'lead.received', source: 'leadpipe', detail };
-  return {
-    Records: [
-      {
-        messageId: 'm1',
-        receiptHandle: 'r1',
-        body: JSON.stringify(envelope),
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()) },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:eu-west-1:111122223333:leadpipe-bench',
-        awsRegion: 'eu-west-1',
-      },
-    ],
-  };
-}
+/** A lead.received batch exactly as the SQS event source delivers it (the deliver tests' fixture). */
+const sqsEvent = () =>
+  JSON.parse(readFileSync(join(PROJECT_ROOT, 'test/fixtures/events/sqs/lead-received.json'), 'utf8'));
 
 const alarmEvent = () => ({
   source: 'aws.cloudwatch',
