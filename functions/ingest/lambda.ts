@@ -11,9 +11,12 @@ import { embeddedConfig } from '../aws/embedded-config.ts';
 import { readEnvironment } from '../aws/environment.ts';
 import { METRIC, type PipelineMetrics, powertoolsMetrics } from '../aws/metrics.ts';
 import { awsSecretResolver } from '../aws/secrets.ts';
+import { createShapeObserver } from '../drift/observer.ts';
+import { createShapeStore } from '../drift/shape-store.ts';
 import type { HttpResult } from '../http/middleware.ts';
 import { createLogger } from '../observability/logger.ts';
 import { createIngestHandler } from './handler.ts';
+import { createSourceThrottle, throttleOptionsFrom } from './throttle.ts';
 
 export interface IngestLambdaOptions {
   config: LeadpipeConfig;
@@ -40,13 +43,21 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
   const eventbridge = options.eventbridge ?? new EventBridgeClient({});
   const publishOptions = { client: eventbridge, busName: env.busName };
+  const raiseAlerts = createAlertPublisher(publishOptions);
   const handler = createIngestHandler({
     config: options.config,
     secrets: options.secrets ?? awsSecretResolver(),
     idempotencyStore: createIdempotencyStore(dynamodb, env.tableName),
     quarantine: createQuarantineStore(dynamodb, env.tableName),
     publish: createLeadPublisher(publishOptions),
-    raiseAlerts: createAlertPublisher(publishOptions),
+    raiseAlerts,
+    observeShape: createShapeObserver({
+      store: createShapeStore(dynamodb, env.tableName),
+      raiseAlerts,
+      logger,
+    }),
+    // Per instance, behind API Gateway's stage throttling (functions/ingest/throttle.ts says why both).
+    throttle: createSourceThrottle(throttleOptionsFrom(options.config)),
     logger,
     ...(options.now ? { now: options.now } : {}),
   });
