@@ -1,15 +1,11 @@
+import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 import { type LeadpipeBlock, mrkdwn, plain, type SlackMessage, type TextObject } from './blocks.ts';
 import type { DigestPosition } from './fold.ts';
 import { SLACK_LIMITS } from './limits.ts';
 import { code, escapeTruncated, oneLine, truncate } from './mrkdwn.ts';
 
-/** Something ops must look at. Carries ids and reasons, never a lead's personal data. */
-export type OpsAlert =
-  | { kind: 'dead-lettered'; destination: string; leadId: string; reason: string; attempts: number }
-  | { kind: 'quarantined'; source: string; quarantineId: string; reason: string }
-  | { kind: 'credentials-refused'; destination: string; reason: string }
-  | { kind: 'schema-drift'; source: string; added: string[]; removed: string[] }
-  | { kind: 'alarm'; alarm: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason: string };
+/** Something ops must look at: the ops.alert event (schemas/ops-alert.event.schema.json). */
+export type { OpsAlert };
 
 const CAP = { name: 80, id: 120, reason: 300, digestReason: 120 } as const;
 /** Field paths listed per drift alert; the rest are counted. */
