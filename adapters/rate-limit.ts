@@ -1,13 +1,22 @@
+/** Gives back the slot a call took, stamped with when the call finished. */
+export type ReleaseSlot = () => void;
+
 /**
  * Keeps calls to one vendor account under a rolling-window limit (e.g. HubSpot's 190 per 10 s):
  * `acquire()` resolves when one more call fits in the window. Callers queue in arrival order.
+ *
+ * A slot counts from when its call is sent until `release()`, and from then on from the moment
+ * of release: the vendor counts a call when it arrives, which is never later than when its answer
+ * came back, so windows measured from release can never hold more calls than the vendor's.
+ * Callers that never release are counted from when they were sent.
  */
 export class RollingWindowLimiter {
   private readonly max: number;
   private readonly windowMs: number;
   private readonly now: () => number;
+  /** Slot times, oldest first. */
   private readonly sent: number[] = [];
-  private tail: Promise<void> = Promise.resolve();
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(options: { requests: number; perSeconds: number; now?: () => number }) {
     if (!(options.requests >= 1) || !(options.perSeconds > 0)) {
@@ -18,8 +27,8 @@ export class RollingWindowLimiter {
     this.now = options.now ?? Date.now;
   }
 
-  /** Waits for a free slot in the window, then takes it. */
-  acquire(): Promise<void> {
+  /** Waits for a free slot in the window, then takes it; call the returned function when the call is done. */
+  acquire(): Promise<ReleaseSlot> {
     const turn = this.tail.then(() => this.take());
     this.tail = turn;
     return turn;
@@ -39,17 +48,33 @@ export class RollingWindowLimiter {
     for (let i = 0; i < this.max; i++) this.sent.push(until - this.windowMs);
   }
 
-  private async take(): Promise<void> {
+  private async take(): Promise<ReleaseSlot> {
     for (;;) {
       const now = this.now();
       this.expire(now);
       if (this.sent.length < this.max) {
-        this.sent.push(now);
-        return;
+        const at = now;
+        this.insert(at);
+        let released = false;
+        return () => {
+          if (released) return;
+          released = true;
+          const index = this.sent.indexOf(at);
+          // Gone already: a pause replaced the window, which is later still.
+          if (index < 0) return;
+          this.sent.splice(index, 1);
+          this.insert(Math.max(at, this.now()));
+        };
       }
       const oldest = this.sent[0] ?? now;
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, oldest + this.windowMs - now)));
     }
+  }
+
+  private insert(at: number): void {
+    let index = this.sent.length;
+    while (index > 0 && (this.sent[index - 1] ?? 0) > at) index--;
+    this.sent.splice(index, 0, at);
   }
 
   private expire(now: number): void {

@@ -75,7 +75,15 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): Destinatio
 
   /** One upsert call; never throws. */
   async function upsert(inputs: readonly ContactInput[]): Promise<CallResult> {
-    await limiter.acquire();
+    const release = await limiter.acquire();
+    try {
+      return await send(inputs);
+    } finally {
+      release();
+    }
+  }
+
+  async function send(inputs: readonly ContactInput[]): Promise<CallResult> {
     const body: { inputs: SimplePublicObjectBatchInputUpsert[] } = {
       inputs: inputs.map((input) => ({
         idProperty: 'email',

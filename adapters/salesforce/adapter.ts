@@ -121,7 +121,13 @@ export function createSalesforceAdapter(options: SalesforceAdapterOptions): Dest
   };
   const limiter =
     options.limiter ?? (options.rateLimit ? new RollingWindowLimiter(options.rateLimit) : undefined);
-  const beforeRequest = limiter ? () => limiter.acquire() : undefined;
+  // Salesforce counts API requests per 24 h, not per arrival window: counting a call from when it
+  // is sent is exact enough, so the slot is never released early or late.
+  const beforeRequest = limiter
+    ? async () => {
+        await limiter.acquire();
+      }
+    : undefined;
   const sessions: SessionSource =
     'accessToken' in options.auth
       ? fixedSession({ accessToken: options.auth.accessToken, instanceUrl: options.auth.instanceUrl })

@@ -49,7 +49,7 @@ export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
 
   return {
     async post(message) {
-      await limiter.acquire();
+      const release = await limiter.acquire();
       try {
         const result = await client.chat.postMessage({
           channel: options.channel,
@@ -65,9 +65,12 @@ export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
       } catch (error) {
         const failure = classifySlackFailure(error);
         const { outcome } = failure;
+        release();
         // Nothing else goes to this channel before Slack said it may.
         if (outcome.status === 'retry' && outcome.retryAfterMs) limiter.pause(outcome.retryAfterMs);
         return { ok: false, ...failure };
+      } finally {
+        release();
       }
     },
   };
