@@ -1,10 +1,17 @@
-import type { OpsAlertSink } from '../functions/deliver/deliver.ts';
 import type { DestinationConfig } from '../schemas/generated/config.ts';
-import { createHubspotAdapter } from './hubspot/adapter.ts';
-import { createSalesforceAdapter } from './salesforce/adapter.ts';
-import { createSlackAdapter } from './slack/adapter.ts';
-import { createOpsAlerter } from './slack/ops-alerts.ts';
-import type { DestinationAdapter, SecretResolver } from './types.ts';
+import type { DestinationClients } from './destination-clients.ts';
+import { optional } from './destination-clients.ts';
+import { createHubspotClients } from './hubspot/destination.ts';
+import { createSalesforceClients } from './salesforce/destination.ts';
+import { createSlackClients } from './slack/destination.ts';
+import type { SecretResolver } from './types.ts';
+
+export {
+  type DestinationClients,
+  type DestinationClientsFactory,
+  type DestinationClientsOptions,
+  MissingUrlError,
+} from './destination-clients.ts';
 
 /** Vendor sandboxes to use for destinations whose config names no URL (the local host sets these). */
 export interface SandboxUrls {
@@ -13,83 +20,34 @@ export interface SandboxUrls {
   slack?: string;
 }
 
-export interface DestinationClients {
-  adapter: DestinationAdapter;
-  /** Only for the destination that settings.alerts names. */
-  opsAlerts?: OpsAlertSink;
-}
-
-/** A destination URL left out of config means the vendor's real API on AWS, and its sandbox locally. */
-export class MissingUrlError extends Error {
-  override readonly name = 'MissingUrlError';
-}
-
 /**
- * Builds the adapter for one configured destination, resolving its secret references. The only
- * place that knows which adapter serves which destination type.
+ * Builds the clients for one configured destination of any type: the one place that knows which
+ * vendor's factory serves which destination type. It imports every vendor SDK, so it is for the
+ * local host; each AWS deliver function imports only its own vendor's factory
+ * (functions/deliver/<vendor>.lambda.ts).
  */
 export async function createDestinationClients(
   name: string,
   config: DestinationConfig,
   options: { resolveSecret: SecretResolver; sandboxUrls?: SandboxUrls; alertsChannel?: string },
 ): Promise<DestinationClients> {
-  const { resolveSecret, sandboxUrls = {} } = options;
+  const { sandboxUrls = {} } = options;
+  const shared = {
+    resolveSecret: options.resolveSecret,
+    ...optional('alertsChannel', options.alertsChannel),
+  };
   switch (config.type) {
     case 'hubspot':
-      return {
-        adapter: createHubspotAdapter({
-          accessToken: await resolveSecret(config.accessToken),
-          ...optional('baseUrl', config.baseUrl ?? sandboxUrls.hubspot),
-          ...optional('properties', config.properties),
-          ...optional('rateLimit', config.rateLimit),
-        }),
-      };
-    case 'salesforce': {
-      const { auth } = config;
-      const sandbox = sandboxUrls.salesforce;
-      const resolvedAuth =
-        'accessToken' in auth
-          ? {
-              accessToken: await resolveSecret(auth.accessToken),
-              instanceUrl: required(name, 'auth.instanceUrl', auth.instanceUrl ?? sandbox),
-            }
-          : {
-              clientId: await resolveSecret(auth.clientId),
-              clientSecret: await resolveSecret(auth.clientSecret),
-              loginUrl: required(name, 'auth.loginUrl', auth.loginUrl ?? sandbox),
-            };
-      return {
-        adapter: createSalesforceAdapter({
-          auth: resolvedAuth,
-          ...optional('apiVersion', config.apiVersion),
-          ...optional('object', config.object),
-          ...optional('externalIdField', config.externalIdField),
-          ...optional('fields', config.fields),
-          ...optional('fallbacks', config.fallbacks),
-          ...optional('rateLimit', config.rateLimit),
-        }),
-      };
-    }
-    case 'slack': {
-      const token = await resolveSecret(config.token);
-      const baseUrl = config.baseUrl ?? (sandboxUrls.slack ? `${sandboxUrls.slack}/` : undefined);
-      const common = { token, ...optional('baseUrl', baseUrl), ...optional('rateLimit', config.rateLimit) };
-      return {
-        adapter: createSlackAdapter({ ...common, channel: config.channel }),
-        ...(options.alertsChannel
-          ? { opsAlerts: createOpsAlerter({ ...common, channel: options.alertsChannel }) }
-          : {}),
-      };
-    }
+      return createHubspotClients(name, config, {
+        ...shared,
+        ...optional('sandboxUrl', sandboxUrls.hubspot),
+      });
+    case 'salesforce':
+      return createSalesforceClients(name, config, {
+        ...shared,
+        ...optional('sandboxUrl', sandboxUrls.salesforce),
+      });
+    case 'slack':
+      return createSlackClients(name, config, { ...shared, ...optional('sandboxUrl', sandboxUrls.slack) });
   }
-}
-
-function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
-  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
-}
-
-function required(destination: string, field: string, value: string | undefined): string {
-  if (!value)
-    throw new MissingUrlError(`destinations.${destination}.${field} is required outside the local host`);
-  return value;
 }

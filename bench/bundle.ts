@@ -17,7 +17,13 @@ import { createSalesforceSandbox } from '../adapters/salesforce/sandbox.ts';
 import { createSlackSandbox } from '../adapters/slack/sandbox.ts';
 import { ENVIRONMENT } from '../functions/aws/environment.ts';
 import { readAwsConfig } from '../infra/aws-config.ts';
-import { bundleSettings, ENTRIES, type FunctionKind, PROJECT_ROOT } from '../infra/bundling.ts';
+import {
+  bundleSettings,
+  deliverFunctionKind,
+  ENTRIES,
+  type FunctionKind,
+  PROJECT_ROOT,
+} from '../infra/bundling.ts';
 import { deliverConfig, ingestConfig } from '../infra/function-config.ts';
 import { withAwsSecretRefs } from '../infra/secret-refs.ts';
 import { startDynamo } from '../local/dynamodb.ts';
@@ -211,9 +217,9 @@ async function main(): Promise<void> {
         env: { ...common, [ENVIRONMENT.tableName]: TABLE },
         event: apiEvent,
       },
-      ...Object.keys(local.destinations).map((name) => ({
+      ...Object.entries(local.destinations).map(([name, destination]) => ({
         name: `deliver-${name}`,
-        kind: 'deliver' as const,
+        kind: deliverFunctionKind(destination.type),
         config: deliverConfig(local, name),
         env: {
           ...common,

@@ -1,18 +1,29 @@
 import { fileURLToPath } from 'node:url';
 import { CONFIG_DEFINE } from '../functions/aws/embedded-config.ts';
-import type { LeadpipeConfig } from '../schemas/generated/config.ts';
+import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
 
 /** The project root: NodejsFunction's projectRoot, and where the lambda entries live. */
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-/** Each function's entry, relative to the project root. */
+/**
+ * Each function's entry, relative to the project root. A deliver function has one entry per
+ * vendor, importing only that vendor's adapter, so esbuild leaves the other vendors' SDKs out
+ * (jsforce alone is ~1.7 MB minified).
+ */
 export const ENTRIES = {
   ingest: 'functions/ingest/lambda.ts',
-  deliver: 'functions/deliver/lambda.ts',
+  'deliver-hubspot': 'functions/deliver/hubspot.lambda.ts',
+  'deliver-salesforce': 'functions/deliver/salesforce.lambda.ts',
+  'deliver-slack': 'functions/deliver/slack.lambda.ts',
   alarm: 'functions/alarm/lambda.ts',
-} as const;
+} as const satisfies Record<string, string> & Record<`deliver-${DestinationConfig['type']}`, string>;
 
 export type FunctionKind = keyof typeof ENTRIES;
+
+/** The kind of function that delivers to a destination of this type. */
+export function deliverFunctionKind(type: DestinationConfig['type']): FunctionKind {
+  return `deliver-${type}`;
+}
 
 /**
  * ESM bundles that contain CommonJS dependencies (jsforce, the HubSpot SDK) call `require` for

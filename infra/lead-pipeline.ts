@@ -38,7 +38,7 @@ import { ConfigError } from '../functions/config/errors.ts';
 import { type EventPattern, routingRules } from '../functions/routing/rules.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
 import { awsChecks } from './aws-config.ts';
-import { bundleSettings, ENTRIES, type FunctionKind, PROJECT_ROOT } from './bundling.ts';
+import { bundleSettings, deliverFunctionKind, ENTRIES, type FunctionKind, PROJECT_ROOT } from './bundling.ts';
 import { deliverConfig, ingestConfig } from './function-config.ts';
 import {
   DEFAULT_ENV_SECRET_PREFIX,
@@ -337,7 +337,9 @@ export class LeadPipeline extends Construct {
       deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: maxAttempts + 1 },
     });
 
-    const fn = this.lambda(`Deliver${id}`, 'deliver', deliverConfig(config, name), {
+    // The vendor's own entry: the bundle holds its SDK only.
+    const kind = deliverFunctionKind(destination.type);
+    const fn = this.lambda(`Deliver${id}`, kind, deliverConfig(config, name), {
       timeout: options.timeout,
       environment: {
         [ENVIRONMENT.busName]: this.bus.eventBusName,

@@ -1,141 +1,24 @@
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createAlertPublisher } from '../../adapters/aws/publisher.ts';
-import { createDestinationClients, type DestinationClients } from '../../adapters/index.ts';
-import type { DestinationAdapter, SecretResolver } from '../../adapters/types.ts';
-import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
-import { embeddedConfig } from '../aws/embedded-config.ts';
-import { positiveInteger, readEnvironment } from '../aws/environment.ts';
-import { METRIC, type PipelineMetrics, powertoolsMetrics } from '../aws/metrics.ts';
-import { awsSecretResolver } from '../aws/secrets.ts';
-import { createLogger } from '../observability/logger.ts';
-import { createDeliver } from './deliver.ts';
+import type { DestinationClientsFactory } from '../../adapters/destination-clients.ts';
+import { createDestinationClients } from '../../adapters/index.ts';
+import {
+  createDeliverLambda as createVendorDeliverLambda,
+  type DeliverLambda,
+  type DeliverLambdaOptions as VendorDeliverLambdaOptions,
+} from './destination-lambda.ts';
 
-export interface DeliverLambdaOptions {
-  config: LeadpipeConfig;
-  env?: Readonly<Record<string, string | undefined>>;
-  sqs?: SQSClient;
-  eventbridge?: EventBridgeClient;
-  secrets?: SecretResolver;
-  metrics?: PipelineMetrics;
-  logger?: ReturnType<typeof createLogger>;
-  /** Builds the destination's adapter; default: createDestinationClients (the vendor's real API unless config names a URL). */
-  clients?: typeof createDestinationClients;
-}
+export { type DeliverLambda, DestinationTypeError, UnknownDestinationError } from './destination-lambda.ts';
 
-export type DeliverLambda = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
-
-/** Thrown at cold start when the function's destination is not in the embedded config. */
-export class UnknownDestinationError extends Error {
-  override readonly name = 'UnknownDestinationError';
-}
+export type DeliverLambdaOptions = Omit<VendorDeliverLambdaOptions, 'clients'> & {
+  /** Builds the destination's adapter; default: createDestinationClients (every vendor). */
+  clients?: DestinationClientsFactory;
+};
 
 /**
- * One destination's deliver function as deployed: the shared delivery engine fed by the SQS event
- * source, with the vendor adapter built once (its secrets from Secrets Manager / SSM, cached),
- * alerts published to the bus, and EMF metrics: Delivered, Retried, DeadLettered, Blocked.
+ * A deliver function for a destination of any type: the deployed engine with every vendor's
+ * factory, for tests and embedders who do not care about bundle size. The deployed functions use
+ * one entry per vendor instead (functions/deliver/<vendor>.lambda.ts, chosen by infra/bundling.ts),
+ * so each bundle carries only its own vendor's SDK.
  */
 export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambda {
-  const env = readEnvironment(
-    ['pipeline', 'busName', 'destination', 'queueUrl', 'deadLetterQueueUrl', 'maxAttempts'],
-    options.env,
-  );
-  const maxAttempts = positiveInteger('LEADPIPE_MAX_ATTEMPTS', env.maxAttempts);
-  const destination = options.config.destinations[env.destination];
-  if (!destination) {
-    throw new UnknownDestinationError(`No destination named "${env.destination}" in the embedded config`);
-  }
-  const logger =
-    options.logger ?? createLogger({ serviceName: `${env.pipeline}-deliver-${env.destination}` });
-  const metrics =
-    options.metrics ??
-    powertoolsMetrics({ service: env.pipeline, dimensions: { destination: env.destination } });
-  const sqs = countingQueueClient(options.sqs ?? new SQSClient({}), env, metrics);
-  const raiseAlerts = createAlertPublisher({
-    client: options.eventbridge ?? new EventBridgeClient({}),
-    busName: env.busName,
-  });
-  const alerts = options.config.settings?.alerts;
-  const build = options.clients ?? createDestinationClients;
-  const resolveSecret = options.secrets ?? awsSecretResolver();
-
-  let deliver: Promise<ReturnType<typeof createDeliver>> | undefined;
-  const ready = () => {
-    deliver ??= build(env.destination, destination, {
-      resolveSecret,
-      ...(alerts?.destination === env.destination ? { alertsChannel: alerts.channel } : {}),
-    }).then((clients: DestinationClients) =>
-      createDeliver({
-        destination: env.destination,
-        adapter: countDelivered(clients.adapter, metrics),
-        ...(clients.opsAlerts ? { opsAlerts: clients.opsAlerts } : {}),
-        sqs,
-        queueUrl: env.queueUrl,
-        deadLetterQueueUrl: env.deadLetterQueueUrl,
-        maxAttempts,
-        raiseAlerts,
-        logger,
-      }),
-    );
-    // A secret that could not be read is retried on the next batch, not remembered forever.
-    deliver.catch(() => {
-      deliver = undefined;
-    });
-    return deliver;
-  };
-
-  return async (event, context) => {
-    logger.addContext(context);
-    try {
-      return await (await ready())(event);
-    } finally {
-      metrics.flush();
-    }
-  };
+  return createVendorDeliverLambda({ ...options, clients: options.clients ?? createDestinationClients });
 }
-
-/** Delivered leads, counted from the adapter's own outcomes. */
-function countDelivered(adapter: DestinationAdapter, metrics: PipelineMetrics): DestinationAdapter {
-  return {
-    maxBatchSize: adapter.maxBatchSize,
-    async deliver(leads) {
-      const outcomes = await adapter.deliver(leads);
-      let delivered = 0;
-      for (const outcome of outcomes.values()) if (outcome.status === 'delivered') delivered++;
-      if (delivered > 0) metrics.count(METRIC.delivered, delivered);
-      return outcomes;
-    },
-  };
-}
-
-/**
- * Retries, dead-letters and credential waits are the SQS calls the delivery engine makes, so they
- * are counted where they succeed: a ChangeMessageVisibility is a retry, a SendMessage to the DLQ a
- * dead letter, a SendMessage back to the queue a lead waiting for refused credentials. The client
- * given is not changed: the engine gets a view of it whose `send` counts.
- */
-function countingQueueClient(
-  sqs: SQSClient,
-  queues: { queueUrl: string; deadLetterQueueUrl: string },
-  metrics: PipelineMetrics,
-): SQSClient {
-  const send = (async (command: { input: { QueueUrl?: string } }) => {
-    const result = await sqs.send(command as never);
-    if (command instanceof ChangeMessageVisibilityCommand) metrics.count(METRIC.retried);
-    else if (command instanceof SendMessageCommand) {
-      if (command.input.QueueUrl === queues.deadLetterQueueUrl) metrics.count(METRIC.deadLettered);
-      else if (command.input.QueueUrl === queues.queueUrl) metrics.count(METRIC.blocked);
-    }
-    return result;
-  }) as SQSClient['send'];
-  return Object.create(sqs, { send: { value: send } }) as SQSClient;
-}
-
-let deployed: DeliverLambda | undefined;
-
-/** The Lambda entry point: built on the first invocation from the embedded config and the environment. */
-export const handler: DeliverLambda = (event, context) => {
-  deployed ??= createDeliverLambda({ config: embeddedConfig() });
-  return deployed(event, context);
-};
