@@ -16,10 +16,10 @@ import {
   formEmail,
   formPayload,
   resolveE2eSecret,
-} from '../test/e2e/helpers/config.ts';
-import { sandboxRecords } from '../test/e2e/helpers/sandboxes.ts';
-import { waitUntil } from '../test/e2e/helpers/wait.ts';
-import { createWebhookSender, mapConcurrently, sendAll } from '../test/e2e/helpers/webhooks.ts';
+} from '../test/support/config.ts';
+import { sandboxRecords } from '../test/support/sandboxes.ts';
+import { waitUntil } from '../test/support/wait.ts';
+import { createWebhookSender, mapConcurrently, sendAll } from '../test/support/webhooks.ts';
 
 /** The sandbox's default limit, which is HubSpot's for Pro/Enterprise private apps. */
 const CALLS_PER_SECOND = 190 / 10;

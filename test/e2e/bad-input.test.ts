@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config/load.ts';
 import { signatureSchemes } from '../../functions/verify/index.ts';
 import { LOCAL_TABLE, type LocalHost, startLocalHost } from '../../local/host.ts';
-import { E2E_DESTINATIONS, E2E_SECRETS, resolveE2eSecret } from './helpers/config.ts';
+import { E2E_DESTINATIONS, E2E_SECRETS, resolveE2eSecret } from '../support/config.ts';
 
 const SECRET = E2E_SECRETS.E2E_SOURCE_SECRET as string;
 const config = parseConfig(

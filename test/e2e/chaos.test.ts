@@ -5,10 +5,10 @@ import { NO_EXTERNAL_ID_REASON } from '../../adapters/salesforce/records.ts';
 import { seededRandom } from '../../adapters/sandbox/kit.ts';
 import { type DeadLetter, peekDeadLetters, queueDepth } from '../../cli/aws-queues.ts';
 import { type LocalHost, startLocalHost } from '../../local/host.ts';
-import { E2E_DESTINATIONS, e2eConfig, formPayload, resolveE2eSecret } from './helpers/config.ts';
-import { sandboxRecords, slackMentions } from './helpers/sandboxes.ts';
-import { waitUntil } from './helpers/wait.ts';
-import { createWebhookSender, sendAll } from './helpers/webhooks.ts';
+import { E2E_DESTINATIONS, e2eConfig, formPayload, resolveE2eSecret } from '../support/config.ts';
+import { sandboxRecords, slackMentions } from '../support/sandboxes.ts';
+import { waitUntil } from '../support/wait.ts';
+import { createWebhookSender, sendAll } from '../support/webhooks.ts';
 
 /**
  * Chaos: 2,000 leads through the whole local pipeline while every sandbox answers 10 % of calls

@@ -14,10 +14,10 @@ import {
   formEmail,
   formPayload,
   resolveE2eSecret,
-} from './helpers/config.ts';
-import { sandboxRecords } from './helpers/sandboxes.ts';
-import { waitUntil } from './helpers/wait.ts';
-import { createWebhookSender, sendAll } from './helpers/webhooks.ts';
+} from '../support/config.ts';
+import { sandboxRecords } from '../support/sandboxes.ts';
+import { waitUntil } from '../support/wait.ts';
+import { createWebhookSender, sendAll } from '../support/webhooks.ts';
 
 const LEADS = 4;
 const GOOD_TOKEN = E2E_SECRETS.E2E_HUBSPOT_TOKEN as string;

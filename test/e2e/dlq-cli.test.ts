@@ -9,10 +9,10 @@ import { createAwsClients } from '../../adapters/aws/clients.ts';
 import { queueDepth } from '../../cli/aws-queues.ts';
 import { LOCAL_TABLE, type LocalHost, startLocalHost } from '../../local/host.ts';
 import { writeRuntimeInfo } from '../../local/runtime-file.ts';
-import { E2E_DESTINATIONS, e2eConfig, formEmail, formPayload, resolveE2eSecret } from './helpers/config.ts';
-import { sandboxRecords, setSandboxFaults } from './helpers/sandboxes.ts';
-import { waitUntil } from './helpers/wait.ts';
-import { createWebhookSender, sendAll } from './helpers/webhooks.ts';
+import { E2E_DESTINATIONS, e2eConfig, formEmail, formPayload, resolveE2eSecret } from '../support/config.ts';
+import { sandboxRecords, setSandboxFaults } from '../support/sandboxes.ts';
+import { waitUntil } from '../support/wait.ts';
+import { createWebhookSender, sendAll } from '../support/webhooks.ts';
 
 const CLI = join(import.meta.dirname, '..', '..', 'cli', 'leadpipe.ts');
 const run = promisify(execFile);

@@ -9,7 +9,7 @@ import { schemeFor } from '../../functions/verify/index.ts';
 import { DEVELOPMENT_SECRETS, localSecretResolver } from '../../local/dev-secrets.ts';
 import { LOCAL_TABLE, type LocalHost, startLocalHost } from '../../local/host.ts';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
-import { getJson, waitFor } from '../support/wait.ts';
+import { getJson, waitUntil } from '../support/wait.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const typeformFixture = readFileSync(
@@ -75,7 +75,7 @@ describe('the local pipeline, end to end, with the default config', () => {
     expect(response.status).toBe(202);
     const answer = (await response.json()) as { leadId: string; status: string };
     expect(answer).toEqual({ leadId: expect.stringMatching(/^lead_[0-9a-f]{32}$/), status: 'accepted' });
-    const contact = await waitFor('the contact in the HubSpot sandbox', async () =>
+    const contact = await waitUntil('the contact in the HubSpot sandbox', async () =>
       (await hubspot()).contacts.find((c) => c.properties.email === 'laura@example.com'),
     );
     expect(contact.properties.firstname).toBe('Laura');
@@ -102,7 +102,7 @@ describe('the local pipeline, end to end, with the default config', () => {
     expect(second.status).toBe(200);
     expect(await second.json()).toEqual({ leadId: firstAnswer.leadId, status: 'duplicate' });
     expect((host.published['lead.received'] ?? 0) - before).toBe(1);
-    await waitFor('the contact', async () =>
+    await waitUntil('the contact', async () =>
       (await hubspot()).contacts.find((c) => c.properties.email === 'dup@example.com'),
     );
     expect((await hubspot()).contacts.filter((c) => c.properties.email === 'dup@example.com')).toHaveLength(
@@ -152,10 +152,10 @@ describe('the local pipeline, end to end, with the default config', () => {
     // Assess
     expect(stdout).toMatch(/-> 202/);
     const email = 'ada@analytical-engines.example';
-    await waitFor('the CLI lead in HubSpot', async () =>
+    await waitUntil('the CLI lead in HubSpot', async () =>
       (await hubspot()).contacts.find((c) => c.properties.email === email),
     );
-    const salesforce = await waitFor('the CLI lead in Salesforce', async () => {
+    const salesforce = await waitUntil('the CLI lead in Salesforce', async () => {
       const records = await getJson<{ records: { Lead?: { Email: string; Company: string }[] } }>(
         `${host.url}/sandbox/salesforce/__sandbox/records`,
       );

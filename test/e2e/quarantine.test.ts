@@ -12,9 +12,9 @@ import { createLogger } from '../../functions/observability/logger.ts';
 import { signatureSchemes } from '../../functions/verify/index.ts';
 import { LOCAL_TABLE, type LocalHost, startLocalHost } from '../../local/host.ts';
 import { writeRuntimeInfo } from '../../local/runtime-file.ts';
-import { E2E_DESTINATIONS, E2E_SECRETS, resolveE2eSecret } from './helpers/config.ts';
-import { sandboxRecords } from './helpers/sandboxes.ts';
-import { waitUntil } from './helpers/wait.ts';
+import { E2E_DESTINATIONS, E2E_SECRETS, resolveE2eSecret } from '../support/config.ts';
+import { sandboxRecords } from '../support/sandboxes.ts';
+import { waitUntil } from '../support/wait.ts';
 
 const run = promisify(execFile);
 const CLI = join(import.meta.dirname, '../../cli/leadpipe.ts');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubspotSandbox } from '../../adapters/hubspot/sandbox.ts';
 import type { RunningSandbox } from '../../adapters/sandbox/kit.ts';
 import { typeform } from '../../functions/verify/schemes/typeform.ts';
-import { getJson, waitFor } from '../support/wait.ts';
+import { getJson, waitUntil } from '../support/wait.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 const body = readFileSync(join(root, 'test', 'fixtures', 'senders', 'typeform_form_response.json'));
@@ -101,7 +101,7 @@ describe('a crash with a lead still queued', () => {
     const accepted = await fetch(url, { method: 'POST', headers, body });
     expect(accepted.status).toBe(202);
     const { leadId } = (await accepted.json()) as { leadId: string };
-    await waitFor('a failed delivery attempt', async () => {
+    await waitUntil('a failed delivery attempt', async () => {
       const records = await getJson<HubspotRecords>(`${sandbox.url}/__sandbox/records`);
       return records.requests.serverErrors > 0 ? true : undefined;
     });
@@ -114,13 +114,13 @@ describe('a crash with a lead still queued', () => {
     children.push(second.child);
 
     // Assess: the lead arrives, once; the delivery id survived the crash too.
-    await waitFor(
+    await waitUntil(
       'the lead in HubSpot after the restart',
       async () => {
         const records = await getJson<HubspotRecords>(`${sandbox.url}/__sandbox/records`);
         return records.contacts.length > 0 ? records : undefined;
       },
-      45_000,
+      { timeoutMs: 45_000 },
     );
     const records = await getJson<HubspotRecords>(`${sandbox.url}/__sandbox/records`);
     expect(records.contacts.map((c) => c.properties.email)).toEqual(['laura@example.com']);

@@ -1,5 +1,5 @@
-import { parseConfig } from '../../../functions/config/load.ts';
-import type { DestinationConfig, LeadpipeConfig } from '../../../schemas/generated/config.ts';
+import { parseConfig } from '../../functions/config/load.ts';
+import type { DestinationConfig, LeadpipeConfig } from '../../schemas/generated/config.ts';
 
 /** Standard Webhooks secret of the test source ("leadpipe-e2e-secret", base64 after whsec_). */
 export const E2E_SECRETS: Readonly<Record<string, string>> = {

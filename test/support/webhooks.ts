@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import type { SecretResolver } from '../../../adapters/types.ts';
-import { schemeFor } from '../../../functions/verify/index.ts';
-import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
+import type { SecretResolver } from '../../adapters/types.ts';
+import { schemeFor } from '../../functions/verify/index.ts';
+import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 
 export interface WebhookAnswer {
   status: number;

@@ -1,5 +1,5 @@
-import type { HubspotSandboxCounts } from '../../../adapters/hubspot/sandbox.ts';
-import type { SlackSandboxRecords } from '../../../adapters/slack/sandbox.ts';
+import type { HubspotSandboxCounts } from '../../adapters/hubspot/sandbox.ts';
+import type { SlackSandboxRecords } from '../../adapters/slack/sandbox.ts';
 
 /** What the HubSpot sandbox's GET /__sandbox/records answers. */
 export interface HubspotRecords {
