@@ -1,26 +1,11 @@
 import type { QuarantinedPayload } from '../../adapters/aws/quarantine-store.ts';
 
 /** A quarantined payload without its body: what a list may show, since bodies carry personal data. */
-export interface QuarantineSummary {
-  leadId: string;
-  source: string;
-  deliveryId: string;
-  receivedAt: string;
-  reason: { code: string; message: string };
-  contentType: string;
-  bytes: number;
-}
+export type QuarantineSummary = Omit<QuarantinedPayload, 'body'> & { bytes: number };
 
 export function summarise(entry: QuarantinedPayload): QuarantineSummary {
-  return {
-    leadId: entry.leadId,
-    source: entry.source,
-    deliveryId: entry.deliveryId,
-    receivedAt: entry.receivedAt,
-    reason: { code: entry.reason.code, message: entry.reason.message },
-    contentType: entry.contentType,
-    bytes: Buffer.from(entry.body, 'base64').length,
-  };
+  const { body, ...rest } = entry;
+  return { ...rest, bytes: Buffer.from(body, 'base64').length };
 }
 
 /** One line per entry, aligned, oldest first; the body never appears. */
