@@ -1,50 +1,11 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
-import configSchema from './config.schema.json' with { type: 'json' };
-import type { LeadpipeConfig } from './generated/config.ts';
-import type { Lead } from './generated/lead.ts';
-import type { LeadReceivedEvent } from './generated/lead-received-event.ts';
-import type { OpsAlert } from './generated/ops-alert-event.ts';
-import leadSchema from './lead.schema.json' with { type: 'json' };
-import leadReceivedSchema from './lead-received.event.schema.json' with { type: 'json' };
-import opsAlertSchema from './ops-alert.event.schema.json' with { type: 'json' };
+import type { ErrorObject } from 'ajv';
 
-// ajv-formats is CommonJS; under ESM its function arrives as the default export.
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-function createAjv(useDefaults: boolean): Ajv {
-  // strictRequired is off because `required` inside if/then/not checks properties declared one level up.
-  const ajv = new Ajv({
-    allErrors: true,
-    strict: true,
-    strictRequired: false,
-    allowUnionTypes: true,
-    discriminator: true,
-    useDefaults,
-  });
-  addFormats(ajv);
-  ajv.addSchema(leadSchema);
-  ajv.addSchema(leadReceivedSchema);
-  ajv.addSchema(configSchema);
-  ajv.addSchema(opsAlertSchema);
-  return ajv;
-}
-
-const ajv = createAjv(false);
-// Config validation fills in the schema's defaults, so code reads one complete config.
-const ajvWithDefaults = createAjv(true);
-
-function compiled<T>(instance: Ajv, id: string): ValidateFunction<T> {
-  const validate = instance.getSchema<T>(id);
-  if (!validate) throw new Error(`Schema ${id} is not registered`);
-  return validate;
-}
-
-export const validateLead = compiled<Lead>(ajv, leadSchema.$id);
-export const validateLeadReceived = compiled<LeadReceivedEvent>(ajv, leadReceivedSchema.$id);
-export const validateOpsAlert = compiled<OpsAlert>(ajv, opsAlertSchema.$id);
 /** Validates a config and fills in defaults, in place. */
-export const validateConfig = compiled<LeadpipeConfig>(ajvWithDefaults, configSchema.$id);
+export { validateConfig } from './generated/config-validator.js';
+// The validators are Ajv standalone code generated from the schemas by `npm run gen:types`
+// (scripts/gen-types.ts): no schema is compiled at import, and no bundle carries the Ajv compiler.
+export type { PrecompiledValidator } from './generated/validators.js';
+export { validateLead, validateLeadReceived, validateOpsAlert } from './generated/validators.js';
 
 /** Turns Ajv errors into one line per problem, each naming the path a person has to fix. */
 export function describeErrors(errors: readonly ErrorObject[] | null | undefined, root = ''): string[] {

@@ -7,13 +7,13 @@ import {
   validateLeadReceived,
   validateOpsAlert,
 } from '../../../schemas/validate.ts';
-import { generateTypes } from '../../../scripts/gen-types.ts';
+import { generateAll } from '../../../scripts/gen-types.ts';
 import { fullLead, leadReceived } from './lead-factory.ts';
 
-describe('generated types', () => {
+describe('generated types and validators', () => {
   it('are up to date with the JSON Schemas (run `npm run gen:types` if this fails)', async () => {
     // Prepare
-    const expected = await generateTypes();
+    const expected = await generateAll();
 
     // Act
     const actual = await Promise.all(
@@ -21,7 +21,8 @@ describe('generated types', () => {
     );
 
     // Assess
-    expect(expected.size).toBe(4);
+    // 4 type files, then validators.js/.d.ts and config-validator.js/.d.ts.
+    expect(expected.size).toBe(8);
     for (const [file, text] of actual) expect(text, file).toBe(expected.get(file as string));
   });
 });

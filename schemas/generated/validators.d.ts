@@ -1,0 +1,15 @@
+// Generated from schemas/lead.schema.json, schemas/lead-received.event.schema.json, schemas/ops-alert.event.schema.json by `npm run gen:types`. Do not edit.
+import type { ErrorObject } from 'ajv';
+import type { Lead } from './lead.ts';
+import type { LeadReceivedEvent } from './lead-received-event.ts';
+import type { OpsAlert } from './ops-alert-event.ts';
+
+/** A validator compiled at build time: after a call, `errors` lists the problems (null when valid). */
+export interface PrecompiledValidator<T> {
+  (data: unknown): data is T;
+  errors?: ErrorObject[] | null;
+}
+
+export declare const validateLead: PrecompiledValidator<Lead>;
+export declare const validateLeadReceived: PrecompiledValidator<LeadReceivedEvent>;
+export declare const validateOpsAlert: PrecompiledValidator<OpsAlert>;
