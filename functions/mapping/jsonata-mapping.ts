@@ -1,5 +1,8 @@
-import jsonata from 'jsonata';
+import { createRequire } from 'node:module';
+import type jsonataModule from 'jsonata';
 import { MappingError } from './types.ts';
+
+type Jsonata = typeof jsonataModule;
 
 /** Bounds for one evaluation, so a pathological expression cannot hang ingest. */
 export interface JsonataLimits {
@@ -14,7 +17,27 @@ export interface JsonataLimits {
 export const DEFAULT_JSONATA_LIMITS: JsonataLimits = { timeoutMs: 500, maxDepth: 300, maxSequence: 100_000 };
 
 /** Compiled expressions by limits and text: compiling is the slow part, and a config has few expressions. */
-const cache = new Map<string, jsonata.Expression>();
+const cache = new Map<string, jsonataModule.Expression>();
+
+// JSONata (~80 KB minified) is loaded on first use, not at import: most sources map with a preset,
+// and the ingest function should not pay for a library it may never call at every cold start.
+let loaded: Jsonata | undefined;
+
+/** The library for evaluation; the bundler keeps this dynamic import lazy. */
+async function loadJsonata(): Promise<Jsonata> {
+  loaded ??= (await import('jsonata')).default;
+  return loaded;
+}
+
+/**
+ * The library for a synchronous compile. Evaluation has always loaded it by then; only config
+ * checks (checkMapping) get here first, and they run where node_modules is at hand (the CLI, the
+ * local host, synth), never in a bundled function.
+ */
+function loadJsonataSync(): Jsonata {
+  loaded ??= createRequire(import.meta.url)('jsonata') as Jsonata;
+  return loaded;
+}
 const CACHE_LIMIT = 500;
 
 interface JsonataErrorLike {
@@ -55,11 +78,12 @@ function formatError(kind: string, error: unknown): { message: string; cause: Er
 export function compileJsonata(
   expression: string,
   limits: JsonataLimits = DEFAULT_JSONATA_LIMITS,
-): jsonata.Expression {
+): jsonataModule.Expression {
   const key = `${limits.timeoutMs}:${limits.maxDepth}:${limits.maxSequence}:${expression}`;
   const cached = cache.get(key);
   if (cached !== undefined) return cached;
-  let compiled: jsonata.Expression;
+  const jsonata = loadJsonataSync();
+  let compiled: jsonataModule.Expression;
   try {
     compiled = jsonata(expression, {
       timeout: limits.timeoutMs,
@@ -98,6 +122,7 @@ export async function evaluateJsonata(
   bindings: Record<string, unknown>,
   limits: JsonataLimits = DEFAULT_JSONATA_LIMITS,
 ): Promise<unknown> {
+  await loadJsonata();
   const compiled = compileJsonata(expression, limits);
   try {
     return await compiled.evaluate(payload, bindings);
