@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 import { createHubspotSandbox } from '../adapters/hubspot/sandbox.ts';
 import { createSalesforceSandbox } from '../adapters/salesforce/sandbox.ts';
 import { createSlackSandbox } from '../adapters/slack/sandbox.ts';
@@ -174,6 +174,28 @@ function esbuildOptions(settings: ReturnType<typeof bundleSettings>) {
   return { ...rest, banner: { js: banner } };
 }
 
+/** The package (or project folder) a bundle input belongs to. */
+function owner(input: string): string {
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(input);
+  if (pkg?.[1]) return pkg[1];
+  return input.startsWith('<') ? 'config' : input.split('/').slice(0, 2).join('/');
+}
+
+/** A bundle's bytes by package or folder, from esbuild's metafile: where a size goal stands or falls. */
+function breakdown(metafile: Metafile, top = 10): string {
+  const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint !== undefined);
+  const bytes = new Map<string, number>();
+  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
+    const key = owner(input);
+    bytes.set(key, (bytes.get(key) ?? 0) + bytesInOutput);
+  }
+  return [...bytes]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([key, size]) => `${key} ${(size / 1024).toFixed(1)}`)
+    .join(', ');
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
 
 async function main(): Promise<void> {
@@ -244,16 +266,19 @@ async function main(): Promise<void> {
     await writeFile(driver, DRIVER);
     const run = promisify(execFile);
     const rows: string[][] = [];
+    const breakdowns: string[] = [];
     for (const target of targets) {
       const outfile = join(work, target.name, 'index.mjs');
-      await build({
+      const { metafile } = await build({
         entryPoints: [join(PROJECT_ROOT, ENTRIES[target.kind])],
         bundle: true,
         outfile,
         logLevel: 'error',
+        metafile: true,
         ...esbuildOptions(bundleSettings(target.config)),
       });
       const bytes = (await stat(outfile)).size;
+      breakdowns.push(`${target.name}: ${breakdown(metafile)}`);
       const imports: number[] = [];
       const invokes: number[] = [];
       let status = '';
@@ -286,6 +311,8 @@ async function main(): Promise<void> {
     console.log(line(header));
     console.log(line(widths.map((w) => '-'.repeat(w))));
     for (const row of rows) console.log(line(row));
+    console.log(`\nWhat the bundles are made of (minified KB, largest first):\n`);
+    for (const text of breakdowns) console.log(text);
   } finally {
     for (const sandbox of Object.values(sandboxes)) await sandbox.close();
     aws.close();

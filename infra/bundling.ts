@@ -36,6 +36,15 @@ export const REQUIRE_BANNER =
 export const EXTERNAL_MODULES = ['@aws-sdk/*'];
 
 /**
+ * JSONata (~80 KB minified) is only ever called for a source mapped with a `jsonata` expression
+ * (functions/mapping loads it on first use); a bundle whose embedded config has none leaves it out.
+ */
+export function externalModules(config: LeadpipeConfig): string[] {
+  const usesJsonata = Object.values(config.sources).some((source) => source.mapping.jsonata !== undefined);
+  return usesJsonata ? [...EXTERNAL_MODULES] : [...EXTERNAL_MODULES, 'jsonata'];
+}
+
+/**
  * The esbuild settings every leadpipe function is built with, shared by the CDK construct and
  * `npm run bench:bundle` so the benchmark measures what is deployed.
  */
@@ -49,7 +58,7 @@ export function bundleSettings(config: LeadpipeConfig) {
     sourcesContent: false,
     mainFields: ['module', 'main'],
     banner: REQUIRE_BANNER,
-    external: EXTERNAL_MODULES,
+    external: externalModules(config),
     // The config as an object literal: no parsing at cold start (see functions/aws/embedded-config.ts).
     define: { [CONFIG_DEFINE]: JSON.stringify(config) },
   };
