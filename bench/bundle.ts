@@ -207,7 +207,8 @@ async function main(): Promise<void> {
   const sandboxes = {
     hubspot: await createHubspotSandbox().listen(0),
     salesforce: await createSalesforceSandbox().listen(0),
-    slack: await createSlackSandbox().listen(0),
+    // One post per run lands at once: let the channel burst cover them all.
+    slack: await createSlackSandbox({ perChannelBurst: RUNS }).listen(0),
   };
   try {
     // The vendors' real APIs become their sandboxes: the first call is real HTTP, just not to the internet.
