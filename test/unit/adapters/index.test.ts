@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createDestinationClients, MissingUrlError } from '../../../adapters/index.ts';
 import type { DestinationConfig } from '../../../schemas/generated/config.ts';
-
-function recordingResolver() {
-  const asked: string[] = [];
-  const resolveSecret = async (ref: string) => {
-    asked.push(ref);
-    return `value-of-${ref}`;
-  };
-  return { asked, resolveSecret };
-}
+import { recordingResolver } from '../../support/secrets.ts';
 
 const SANDBOXES = {
   hubspot: 'http://127.0.0.1:9/sandbox/hubspot',

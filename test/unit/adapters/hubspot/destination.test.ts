@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { HUBSPOT_BATCH_LIMIT } from '../../../../adapters/hubspot/adapter.ts';
 import { createHubspotClients } from '../../../../adapters/hubspot/destination.ts';
 import type { HubspotDestination } from '../../../../schemas/generated/config.ts';
+import { recordingResolver } from '../../../support/secrets.ts';
 
 const destination = (): HubspotDestination => ({ type: 'hubspot', accessToken: 'env:HUBSPOT_TOKEN' });
-
-function recordingResolver() {
-  const asked: string[] = [];
-  const resolveSecret = async (ref: string) => {
-    asked.push(ref);
-    return `value-of-${ref}`;
-  };
-  return { asked, resolveSecret };
-}
 
 describe('createHubspotClients', () => {
   it('resolves the access token and builds the contacts adapter with HubSpot batch limit', async () => {

@@ -3,18 +3,10 @@ import { MissingUrlError } from '../../../../adapters/destination-clients.ts';
 import { SALESFORCE_BATCH_LIMIT } from '../../../../adapters/salesforce/adapter.ts';
 import { createSalesforceClients } from '../../../../adapters/salesforce/destination.ts';
 import type { SalesforceAuth, SalesforceDestination } from '../../../../schemas/generated/config.ts';
+import { recordingResolver } from '../../../support/secrets.ts';
 
 const destination = (auth: SalesforceAuth): SalesforceDestination => ({ type: 'salesforce', auth });
 const SANDBOX = 'http://127.0.0.1:9/sandbox/salesforce';
-
-function recordingResolver() {
-  const asked: string[] = [];
-  const resolveSecret = async (ref: string) => {
-    asked.push(ref);
-    return `value-of-${ref}`;
-  };
-  return { asked, resolveSecret };
-}
 
 describe('createSalesforceClients', () => {
   it.each([

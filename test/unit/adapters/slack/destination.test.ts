@@ -2,17 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { SLACK_MAX_BATCH_SIZE } from '../../../../adapters/slack/adapter.ts';
 import { createSlackClients } from '../../../../adapters/slack/destination.ts';
 import type { SlackDestination } from '../../../../schemas/generated/config.ts';
+import { recordingResolver } from '../../../support/secrets.ts';
 
 const destination = (): SlackDestination => ({ type: 'slack', token: 'env:SLACK_TOKEN', channel: '#sales' });
-
-function recordingResolver() {
-  const asked: string[] = [];
-  const resolveSecret = async (ref: string) => {
-    asked.push(ref);
-    return `value-of-${ref}`;
-  };
-  return { asked, resolveSecret };
-}
 
 describe('createSlackClients', () => {
   it.each([
