@@ -10,14 +10,13 @@ import type { Context } from 'aws-lambda';
 import { type AlertPublisher, type LeadPublisher, PublishError } from '../../adapters/aws/publisher.ts';
 import type { QuarantineStore } from '../../adapters/aws/quarantine-store.ts';
 import type { SecretResolver } from '../../adapters/types.ts';
-import type { LeadpipeConfig, MappingConfig, SourceConfig } from '../../schemas/generated/config.ts';
+import type { LeadpipeConfig, SourceConfig } from '../../schemas/generated/config.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { LeadReceivedEvent } from '../../schemas/generated/lead-received-event.ts';
 import { describeErrors, validateLead } from '../../schemas/validate.ts';
 import { HttpError } from '../http/errors.ts';
 import { bodyDeliveryId, bodySha256, leadIdFor } from '../lead/identity.ts';
-import { mapPayload, PRESETS } from '../mapping/index.ts';
-import { text } from '../mapping/normalise.ts';
+import { mapPayload } from '../mapping/index.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
 import { type MappedLead, MappingError, type MappingInput } from '../mapping/types.ts';
 import { LEAD_RECEIVED } from '../routing/rules.ts';
@@ -153,7 +152,7 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     } catch (error) {
       if (!(error instanceof MappingError)) throw error;
       problem = { code: error.code, message: error.message };
-      senderDeliveryId ??= error.partial?.deliveryId ?? presetDeliveryId(source.mapping, mappingInput);
+      senderDeliveryId ??= error.partial?.deliveryId;
     }
 
     const deliveryId = senderDeliveryId ?? bodyDeliveryId(sourceName, request.body);
@@ -311,24 +310,6 @@ export function leadFromMapped(
   return {
     problem: { code: 'invalid_lead', message: describeErrors(validateLead.errors, 'lead').join('; ') },
   };
-}
-
-/**
- * The sender's delivery id in a payload a preset could read but not turn into a lead (no email,
- * say): normalisation fails after the preset found the id, and the MappingError does not carry
- * it. Reading the draft again keeps the quarantined payload under the sender's id rather than a
- * body hash. Best effort: any failure leaves the body hash.
- */
-function presetDeliveryId(mapping: MappingConfig, input: MappingInput): string | undefined {
-  if (mapping.jsonata !== undefined) return undefined;
-  const name = mapping.preset ?? 'generic';
-  const preset = Object.hasOwn(PRESETS, name) ? PRESETS[name] : undefined;
-  try {
-    // Read exactly as normalisation reads it, so a mapped and a quarantined delivery get the same id.
-    return text(preset?.(input.payload, input).deliveryId, 512);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The lead.received event detail for a lead. */

@@ -1,7 +1,7 @@
 import type { MappingConfig } from '../../schemas/generated/config.ts';
 import type { JsonataLimits } from './jsonata-mapping.ts';
 import { DEFAULT_JSONATA_LIMITS, evaluateJsonata, jsonataSyntaxProblem } from './jsonata-mapping.ts';
-import { normaliseLead } from './normalise.ts';
+import { normaliseLead, text } from './normalise.ts';
 import { calendly } from './presets/calendly.ts';
 import { describeValue, isRecord } from './presets/field-names.ts';
 import { generic } from './presets/generic.ts';
@@ -97,6 +97,19 @@ async function draftFrom(
   }
 }
 
+/**
+ * A draft that fails normalisation (no email, say) may still have told whose delivery it is: keep
+ * that id on the error, so the quarantined payload is filed under the sender's id, not a body hash.
+ */
+function withDraftIds(error: MappingError, draft: DraftLead): MappingError {
+  const deliveryId = text(draft.deliveryId, 512);
+  if (error.partial?.deliveryId !== undefined || deliveryId === undefined) return error;
+  return new MappingError(error.code, error.message, {
+    cause: error.cause,
+    partial: { ...error.partial, deliveryId },
+  });
+}
+
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : typeof error;
 }
@@ -118,7 +131,7 @@ export async function mapPayload(
         : { phoneRegion: input.phoneRegion, defaultScore: mapping.score };
     return normaliseLead(draft, normaliseOptions);
   } catch (error) {
-    if (error instanceof MappingError) throw error;
+    if (error instanceof MappingError) throw withDraftIds(error, draft);
     throw new MappingError(
       'mapping_failed',
       `Normalising the lead failed unexpectedly (${errorName(error)})`,

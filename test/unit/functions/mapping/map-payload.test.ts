@@ -110,6 +110,22 @@ describe('mapPayload validation', () => {
     expect(error.message).not.toContain('secret');
   });
 
+  it('keeps the delivery id the preset found on an error raised after it (a form with no email or phone)', async () => {
+    // Prepare: a Typeform response whose answers hold neither an email nor a phone.
+    const payload = {
+      event_id: 'evt-without-contact',
+      event_type: 'form_response',
+      form_response: { answers: [] },
+    };
+
+    // Act
+    const error = await rejection(mapPayload({ preset: 'typeform' }, input(payload)));
+
+    // Assess
+    expect(error.code).toBe('no_contact');
+    expect(error.partial?.deliveryId).toBe('evt-without-contact');
+  });
+
   it('treats a missing preset as generic', async () => {
     const lead = await mapPayload({}, input({ email: 'a@b.co' }));
     expect(lead).toEqual({ email: 'a@b.co' });
