@@ -15,6 +15,8 @@ export interface QuarantinedPayload {
   receivedAt: string;
   reason: { code: string; message: string };
   contentType: string;
+  /** The request headers a mapping may read on replay; credentials and signatures are never kept. */
+  headers?: Record<string, string>;
   /** The raw body, base64: a replay must see exactly the bytes the sender signed. */
   body: string;
 }

@@ -99,7 +99,12 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     async (
       delivery: Delivery,
       source: string,
-      raw: { body: Buffer; contentType: string; deliveryId: string },
+      raw: {
+        body: Buffer;
+        contentType: string;
+        deliveryId: string;
+        headers: Readonly<Record<string, string>>;
+      },
     ): Promise<Accepted> => {
       if (delivery.lead) {
         await deps.publish([leadReceived(delivery.lead, now())]);
@@ -113,6 +118,7 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
         receivedAt: now().toISOString(),
         reason,
         contentType: raw.contentType,
+        headers: replayableHeaders(raw.headers),
         body: raw.body.toString('base64'),
       });
       try {
@@ -179,7 +185,7 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
       result = await acceptOnce(
         { key: `${sourceName}#${deliveryId}`, leadId, lead, quarantine: problem },
         sourceName,
-        { body: request.body, contentType, deliveryId },
+        { body: request.body, contentType, deliveryId, headers: request.headers },
       );
     } catch (error) {
       if (error instanceof PublishError) {
@@ -310,6 +316,17 @@ export function leadFromMapped(
   return {
     problem: { code: 'invalid_lead', message: describeErrors(validateLead.errors, 'lead').join('; ') },
   };
+}
+
+/** Headers that carry credentials or signatures: never stored. */
+const UNSTORED_HEADER = /authorization|cookie|signature|secret|token|api-key|hmac/i;
+
+/**
+ * The headers a mapping may read on replay ($headers in JSONata), without anything that could
+ * authenticate as the sender or as us.
+ */
+export function replayableHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !UNSTORED_HEADER.test(name)));
 }
 
 /** The lead.received event detail for a lead. */

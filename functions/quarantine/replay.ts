@@ -45,8 +45,8 @@ const CLAIM_MS = 60_000;
  * delivery got on arrival, then removes the entry. The signature is not checked again: it was
  * verified on arrival (only verified payloads are quarantined), and the secret may have been
  * rotated since. Publishing is idempotent per lead id (a Powertools idempotency record), so two
- * replays of one entry, even at once, publish once. Request headers were not kept, so a JSONata
- * mapping that reads $headers sees only the content type.
+ * replays of one entry, even at once, publish once. The mapping sees the headers the
+ * delivery arrived with, less credentials and signatures (see replayableHeaders in ingest).
  */
 export function createReplay(deps: ReplayDependencies): (leadId: string) => Promise<ReplayResult> {
   const now = deps.now ?? (() => new Date());
@@ -100,7 +100,7 @@ async function remap(
     const mapped = await mapPayload(mapping, {
       payload,
       contentType: entry.contentType,
-      headers: { 'content-type': entry.contentType },
+      headers: entry.headers ?? { 'content-type': entry.contentType },
       phoneRegion,
     });
     return leadFromMapped(mapped, {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PublishError } from '../../../../adapters/aws/publisher.ts';
+import { replayableHeaders } from '../../../../functions/ingest/ingest.ts';
 import { createSourceThrottle } from '../../../../functions/ingest/throttle.ts';
 import { leadIdFor } from '../../../../functions/lead/identity.ts';
 import { webhookEvent } from './fakes.ts';
@@ -225,6 +226,35 @@ describe('ingest handler: quarantine', () => {
       leadId: leadIdFor('typeform', payload.event_id),
     });
     expect([...harness.quarantine.entries.values()][0]?.deliveryId).toBe(payload.event_id);
+  });
+
+  it('keeps the headers a mapping may read on replay, but never the signature', async () => {
+    // Prepare
+    const payload = JSON.parse(TYPEFORM.toString('utf8'));
+    payload.form_response.answers = [];
+    const harness = ingestHarness();
+    // Act
+    await harness.handle(signedEvent('typeform', json(payload)));
+    // Assess
+    const headers = [...harness.quarantine.entries.values()][0]?.headers ?? {};
+    expect(headers['content-type']).toBe('application/json');
+    expect(Object.keys(headers).filter((name) => /signature/i.test(name))).toEqual([]);
+  });
+});
+
+describe('replayableHeaders', () => {
+  it('drops credentials and signatures and keeps the rest', () => {
+    expect(
+      replayableHeaders({
+        'content-type': 'application/json',
+        'user-agent': 'Typeform Webhooks',
+        'typeform-signature': 'sha256=x',
+        authorization: 'Bearer x',
+        cookie: 'a=b',
+        'x-api-key': 'k',
+        'x-shopify-hmac-sha256': 'h',
+      }),
+    ).toEqual({ 'content-type': 'application/json', 'user-agent': 'Typeform Webhooks' });
   });
 });
 

@@ -59,6 +59,27 @@ describe('createReplay', () => {
     expect(harness.quarantine.entries.has(leadId)).toBe(false);
   });
 
+  it('lets a fixed mapping read the headers the delivery arrived with', async () => {
+    // Prepare: a fix that reads a header the sender set (here the Standard Webhooks message id).
+    const { leadId, publish, replayWith } = await quarantined();
+    const strict = FIXED.sources.strict as LeadpipeConfig['sources'][string];
+    const readsHeaders: LeadpipeConfig = {
+      ...FIXED,
+      sources: {
+        ...FIXED.sources,
+        strict: {
+          ...strict,
+          mapping: { jsonata: '{ "email": contact.email, "company": $headers."webhook-id" }' },
+        },
+      },
+    };
+    // Act
+    const result = await replayWith(readsHeaders)(leadId);
+    // Assess
+    expect(result).toEqual({ status: 'replayed', leadId });
+    expect(publish.events[0]?.lead.company).toBe('msg_replay');
+  });
+
   it('keeps the entry and gives the new reason while the mapping still fails', async () => {
     // Prepare
     const { harness, leadId, publish, replayWith } = await quarantined();
