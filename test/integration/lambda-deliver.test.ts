@@ -7,6 +7,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createDestinationClients } from '../../adapters/index.ts';
 import type { RunningSandbox } from '../../adapters/sandbox/kit.ts';
 import { createSlackSandbox } from '../../adapters/slack/sandbox.ts';
 import { ENVIRONMENT } from '../../functions/aws/environment.ts';
@@ -15,7 +16,7 @@ import { awsSecretResolver } from '../../functions/aws/secrets.ts';
 import { pipelineChecks } from '../../functions/config/checks.ts';
 import { parseConfig } from '../../functions/config/load.ts';
 import { DLQ_ATTRIBUTES } from '../../functions/deliver/dead-letter.ts';
-import { createDeliverLambda, UnknownDestinationError } from '../../functions/deliver/lambda.ts';
+import { createDeliverLambda, UnknownDestinationError } from '../../functions/deliver/destination-lambda.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
 import { type DestinationQueues, ensureDestinationQueues, type LocalSqs, startSqs } from '../../local/sqs.ts';
 
@@ -103,6 +104,7 @@ async function build(channel: string) {
   events.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e' }] });
   const metrics = recorder();
   const handler = createDeliverLambda({
+    clients: createDestinationClients,
     config,
     env: {
       [ENVIRONMENT.pipeline]: 'leadpipe',
@@ -179,6 +181,7 @@ describe('deliver Lambda with a real SQS event', () => {
   it('refuses to start for a destination missing from the embedded config', () => {
     expect(() =>
       createDeliverLambda({
+        clients: createDestinationClients,
         config: { sources: {}, destinations: {} },
         env: {
           [ENVIRONMENT.pipeline]: 'leadpipe',
