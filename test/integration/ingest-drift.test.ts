@@ -1,29 +1,24 @@
 // The shape store against dynalite (the DynamoDB API): conditional saves by version, as the drift
 // observer relies on them to report one change once across instances.
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createShapeObserver } from '../../functions/drift/observer.ts';
 import { createShapeStore } from '../../functions/drift/shape-store.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
-import { type LocalDynamo, startDynamo } from '../../local/dynamodb.ts';
 import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
+import { startTestTable, type TestTable } from '../support/dynamo.ts';
 
 const TABLE = 'leadpipe-drift-test';
-let dynamo: LocalDynamo;
+let table: TestTable;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  dynamo = await startDynamo({ tableName: TABLE });
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  table = await startTestTable(TABLE);
+  client = table.client;
 });
 
 afterAll(async () => {
-  client?.destroy();
-  await dynamo?.end();
+  await table?.end();
 });
 
 describe('createShapeStore on the DynamoDB API', () => {

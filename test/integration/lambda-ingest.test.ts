@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
@@ -14,7 +14,7 @@ import { pipelineChecks } from '../../functions/config/checks.ts';
 import { parseConfig } from '../../functions/config/load.ts';
 import { createIngestLambda } from '../../functions/ingest/lambda.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
-import { type LocalDynamo, startDynamo } from '../../local/dynamodb.ts';
+import { startTestTable, type TestTable } from '../support/dynamo.ts';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/events/api-gateway-v2/standard-webhooks-post.json');
 /** The key the fixture was signed with (whsec_ + base64), stored as the demo source's secret. */
@@ -57,22 +57,17 @@ function recorder(): PipelineMetrics & { counted: MetricName[]; flushes: number 
   };
 }
 
-let dynamo: LocalDynamo;
+let table: TestTable;
 let dynamodb: DynamoDBClient;
 const secretsManager = mockClient(SecretsManagerClient);
 
 beforeAll(async () => {
-  dynamo = await startDynamo({ tableName: TABLE });
-  dynamodb = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'eu-west-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  table = await startTestTable(TABLE, 'eu-west-1');
+  dynamodb = table.client;
 });
 
 afterAll(async () => {
-  dynamodb.destroy();
-  await dynamo.end();
+  await table.end();
   secretsManager.restore();
 });
 

@@ -1,27 +1,21 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createIdempotencyStore, TABLE_KEY, TABLE_TTL } from '../../../../adapters/aws/lead-store.ts';
 import { createQuarantineStore, type QuarantinedPayload } from '../../../../adapters/aws/quarantine-store.ts';
-import { type LocalDynamo, startDynamo } from '../../../../local/dynamodb.ts';
+import { startTestTable, type TestTable } from '../../../support/dynamo.ts';
 
 const TABLE = 'leadpipe-test';
-let dynamo: LocalDynamo;
+let table: TestTable;
 let client: DynamoDBClient;
 
 beforeAll(async () => {
-  // In memory (no dataDir); startDynamo creates the table.
-  dynamo = await startDynamo({ tableName: TABLE });
-  client = new DynamoDBClient({
-    endpoint: dynamo.endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+  table = await startTestTable(TABLE);
+  client = table.client;
 });
 
 afterAll(async () => {
-  client.destroy();
-  await dynamo.end();
+  await table.end();
 });
 
 function payload(leadId: string, receivedAt: string): QuarantinedPayload {
