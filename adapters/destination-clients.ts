@@ -1,6 +1,5 @@
-import type { OpsAlertSink } from '../functions/deliver/deliver.ts';
+import type { DestinationAdapter, OpsAlertSink, SecretResolver } from '../functions/ports.ts';
 import type { DestinationConfig } from '../schemas/generated/config.ts';
-import type { DestinationAdapter, SecretResolver } from './types.ts';
 
 /** What a deliver function needs from its vendor: the adapter, and the ops alerter if it takes alerts. */
 export interface DestinationClients {

@@ -1,10 +1,10 @@
+import type { SecretResolver } from '../functions/ports.ts';
 import type { DestinationConfig } from '../schemas/generated/config.ts';
 import type { DestinationClients } from './destination-clients.ts';
 import { optional } from './destination-clients.ts';
 import { createHubspotClients } from './hubspot/destination.ts';
 import { createSalesforceClients } from './salesforce/destination.ts';
 import { createSlackClients } from './slack/destination.ts';
-import type { SecretResolver } from './types.ts';
 
 export {
   type DestinationClients,
@@ -24,7 +24,7 @@ export interface SandboxUrls {
  * Builds the clients for one configured destination of any type: the one place that knows which
  * vendor's factory serves which destination type. It imports every vendor SDK, so it is for the
  * local host; each AWS deliver function imports only its own vendor's factory
- * (functions/deliver/<vendor>.lambda.ts).
+ * (adapters/aws/lambda/deliver-<vendor>.lambda.ts).
  */
 export async function createDestinationClients(
   name: string,

@@ -12,10 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { build, type Metafile } from 'esbuild';
+import { ENVIRONMENT } from '../adapters/aws/lambda/environment.ts';
 import { createHubspotSandbox } from '../adapters/hubspot/sandbox.ts';
 import { createSalesforceSandbox } from '../adapters/salesforce/sandbox.ts';
 import { createSlackSandbox } from '../adapters/slack/sandbox.ts';
-import { ENVIRONMENT } from '../functions/aws/environment.ts';
 import { readAwsConfig } from '../infra/aws-config.ts';
 import {
   bundleSettings,

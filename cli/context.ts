@@ -1,5 +1,5 @@
-import type { SecretResolver } from '../adapters/types.ts';
 import { loadPipelineConfig } from '../functions/config/checks.ts';
+import type { SecretResolver } from '../functions/ports.ts';
 import { localSecretResolver } from '../local/dev-secrets.ts';
 import { type LocalSettings, readLocalSettings } from '../local/settings.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';

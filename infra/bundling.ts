@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { CONFIG_DEFINE } from '../functions/aws/embedded-config.ts';
+import { CONFIG_DEFINE } from '../adapters/aws/lambda/embedded-config.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
 
 /** The project root: NodejsFunction's projectRoot, and where the lambda entries live. */
@@ -11,11 +11,11 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
  * (jsforce alone is ~1.7 MB minified).
  */
 export const ENTRIES = {
-  ingest: 'functions/ingest/lambda.ts',
-  'deliver-hubspot': 'functions/deliver/hubspot.lambda.ts',
-  'deliver-salesforce': 'functions/deliver/salesforce.lambda.ts',
-  'deliver-slack': 'functions/deliver/slack.lambda.ts',
-  alarm: 'functions/alarm/lambda.ts',
+  ingest: 'adapters/aws/lambda/ingest.lambda.ts',
+  'deliver-hubspot': 'adapters/aws/lambda/deliver-hubspot.lambda.ts',
+  'deliver-salesforce': 'adapters/aws/lambda/deliver-salesforce.lambda.ts',
+  'deliver-slack': 'adapters/aws/lambda/deliver-slack.lambda.ts',
+  alarm: 'adapters/aws/lambda/alarm.lambda.ts',
 } as const satisfies Record<string, string> & Record<`deliver-${DestinationConfig['type']}`, string>;
 
 export type FunctionKind = keyof typeof ENTRIES;
@@ -59,7 +59,7 @@ export function bundleSettings(config: LeadpipeConfig) {
     mainFields: ['module', 'main'],
     banner: REQUIRE_BANNER,
     external: externalModules(config),
-    // The config as an object literal: no parsing at cold start (see functions/aws/embedded-config.ts).
+    // The config as an object literal: no parsing at cold start (see adapters/aws/lambda/embedded-config.ts).
     define: { [CONFIG_DEFINE]: JSON.stringify(config) },
   };
 }

@@ -1,5 +1,5 @@
-import type { SecretResolver } from '../adapters/types.ts';
 import { envSecretResolver } from '../functions/config/secrets.ts';
+import type { SecretResolver } from '../functions/ports.ts';
 
 /**
  * DEVELOPMENT ONLY. Values for the secret references in the default config, so `npm start` works

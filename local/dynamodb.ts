@@ -7,7 +7,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLE_KEY } from '../adapters/aws/lead-store.ts';
+import { TABLE_KEY } from '../adapters/aws/idempotency-store.ts';
 
 export interface LocalDynamo {
   endpoint: string;

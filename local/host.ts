@@ -3,19 +3,18 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { ListQueuesCommand } from '@aws-sdk/client-sqs';
 import { createAwsClients, destroyAwsClients } from '../adapters/aws/clients.ts';
-import { createIdempotencyStore } from '../adapters/aws/lead-store.ts';
+import { createIdempotencyStore } from '../adapters/aws/idempotency-store.ts';
 import { createAlertPublisher, createLeadPublisher } from '../adapters/aws/publisher.ts';
 import { createQuarantineStore } from '../adapters/aws/quarantine-store.ts';
+import { createShapeStore } from '../adapters/aws/shape-store.ts';
 import { createHubspotSandbox, type HubspotSandboxOptions } from '../adapters/hubspot/sandbox.ts';
 import { createDestinationClients } from '../adapters/index.ts';
 import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../adapters/salesforce/sandbox.ts';
 import type { Sandbox } from '../adapters/sandbox/kit.ts';
 import { createSlackSandbox, type SlackSandboxOptions } from '../adapters/slack/sandbox.ts';
-import type { SecretResolver } from '../adapters/types.ts';
 import type { BackoffPolicy } from '../functions/deliver/backoff.ts';
 import { createDeliver } from '../functions/deliver/deliver.ts';
 import { createShapeObserver } from '../functions/drift/observer.ts';
-import { createShapeStore } from '../functions/drift/shape-store.ts';
 import { createIngestHandler } from '../functions/ingest/handler.ts';
 import {
   createSourceThrottle,
@@ -23,6 +22,7 @@ import {
   throttleOptionsFrom,
 } from '../functions/ingest/throttle.ts';
 import { createLogger } from '../functions/observability/logger.ts';
+import type { SecretResolver } from '../functions/ports.ts';
 import { routingRules } from '../functions/routing/rules.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 import { startDynamo } from './dynamodb.ts';

@@ -3,22 +3,11 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { type AlertPublisher, type LeadPublisher, PublishError } from '../../functions/ports.ts';
 import { EVENT_SOURCE, LEAD_RECEIVED, OPS_ALERT } from '../../functions/routing/rules.ts';
-import type { LeadReceivedEvent } from '../../schemas/generated/lead-received-event.ts';
-import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 
 /** PutEvents takes at most 10 entries per call. */
 export const PUT_EVENTS_LIMIT = 10;
-
-/** Some events could not be published after every retry: the caller must not acknowledge them. */
-export class PublishError extends Error {
-  override readonly name = 'PublishError';
-  readonly failed: number;
-  constructor(failed: number, reason: string, options?: { cause?: unknown }) {
-    super(`${failed} event(s) could not be published to EventBridge: ${reason}`, options);
-    this.failed = failed;
-  }
-}
 
 export interface PublisherOptions {
   client: EventBridgeClient;
@@ -27,9 +16,6 @@ export interface PublisherOptions {
   attempts?: number;
   sleep?: (ms: number) => Promise<void>;
 }
-
-export type LeadPublisher = (events: readonly LeadReceivedEvent[]) => Promise<void>;
-export type AlertPublisher = (alerts: readonly OpsAlert[]) => Promise<void>;
 
 /** Publishes lead.received events (see createEventPublisher). */
 export function createLeadPublisher(options: PublisherOptions): LeadPublisher {

@@ -5,33 +5,16 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEY, TABLE_TTL } from './lead-store.ts';
-
-/** A signed payload that could not be mapped: kept whole, with the reason, until it is replayed. */
-export interface QuarantinedPayload {
-  leadId: string;
-  source: string;
-  deliveryId: string;
-  receivedAt: string;
-  reason: { code: string; message: string };
-  contentType: string;
-  /** The request headers a mapping may read on replay; credentials and signatures are never kept. */
-  headers?: Record<string, string>;
-  /** The raw body, base64: a replay must see exactly the bytes the sender signed. */
-  body: string;
-}
+import {
+  QUARANTINE_KEEP_SECONDS,
+  type QuarantinedPayload,
+  type QuarantineStore,
+} from '../../functions/ports.ts';
+import { TABLE_KEY, TABLE_TTL } from './idempotency-store.ts';
 
 const PREFIX = 'quarantine#';
-/** Kept for 30 days: long enough for someone to fix the mapping and replay. */
-const KEEP_SECONDS = 30 * 24 * 3600;
 
-export interface QuarantineStore {
-  put(entry: QuarantinedPayload): Promise<void>;
-  get(leadId: string): Promise<QuarantinedPayload | undefined>;
-  list(): Promise<QuarantinedPayload[]>;
-  remove(leadId: string): Promise<void>;
-}
-
+/** The quarantine in the leadpipe table: items `quarantine#<lead id>`, expiring after 30 days. */
 export function createQuarantineStore(
   client: DynamoDBClient,
   tableName: string,
@@ -44,7 +27,7 @@ export function createQuarantineStore(
           TableName: tableName,
           Item: {
             [TABLE_KEY]: { S: PREFIX + entry.leadId },
-            [TABLE_TTL]: { N: String(Math.floor(now() / 1000) + KEEP_SECONDS) },
+            [TABLE_TTL]: { N: String(Math.floor(now() / 1000) + QUARANTINE_KEEP_SECONDS) },
             entry: { S: JSON.stringify(entry) },
           },
         }),

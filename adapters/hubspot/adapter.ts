@@ -8,9 +8,9 @@ import {
   ServerConfiguration,
   type SimplePublicObjectBatchInputUpsert,
 } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
+import type { DestinationAdapter, Outcome } from '../../functions/ports.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import { RollingWindowLimiter } from '../rate-limit.ts';
-import type { DestinationAdapter, Outcome } from '../types.ts';
 import { type ContactInput, chunk, groupLeadsByEmail } from './contact-inputs.ts';
 import {
   describeError,

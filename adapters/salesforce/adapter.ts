@@ -1,7 +1,7 @@
 import { Connection } from 'jsforce';
+import type { DestinationAdapter, Outcome } from '../../functions/ports.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import { RollingWindowLimiter } from '../rate-limit.ts';
-import type { DestinationAdapter, Outcome } from '../types.ts';
 import {
   clientCredentialsSession,
   fixedSession,

@@ -1,6 +1,6 @@
+import type { DestinationAdapter, Outcome } from '../../functions/ports.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { RollingWindowLimiter } from '../rate-limit.ts';
-import type { DestinationAdapter, Outcome } from '../types.ts';
 import { type FoldOptions, postFolded } from './fold.ts';
 import { leadAlertMessage, leadDigestLine, leadDigestMessage } from './lead-message.ts';
 import { createSlackPoster, type SlackPosterOptions } from './poster.ts';

@@ -5,7 +5,7 @@ import {
   type WebAPIRateLimitedError,
   type WebAPIRequestError,
 } from '@slack/web-api';
-import type { Outcome } from '../types.ts';
+import type { Outcome } from '../../functions/ports.ts';
 
 export type FailedOutcome = Exclude<Outcome, { status: 'delivered' }>;
 

@@ -1,4 +1,4 @@
-import type { Outcome } from '../types.ts';
+import type { Outcome } from '../../functions/ports.ts';
 import type { SlackMessage } from './blocks.ts';
 import type { FailedOutcome } from './classify.ts';
 import type { SlackPoster } from './poster.ts';

@@ -1,4 +1,4 @@
-import type { Outcome } from '../types.ts';
+import type { Outcome } from '../../functions/ports.ts';
 import { type FoldOptions, postFolded } from './fold.ts';
 import { type OpsAlert, opsAlertLine, opsAlertMessage, opsDigestMessage } from './ops-message.ts';
 import { createSlackPoster, type SlackPosterOptions } from './poster.ts';

@@ -1,7 +1,8 @@
 import { type AwsClients, createAwsClients, destroyAwsClients } from '../../adapters/aws/clients.ts';
-import { createIdempotencyStore } from '../../adapters/aws/lead-store.ts';
+import { createIdempotencyStore } from '../../adapters/aws/idempotency-store.ts';
 import { createLeadPublisher } from '../../adapters/aws/publisher.ts';
-import { createQuarantineStore, type QuarantineStore } from '../../adapters/aws/quarantine-store.ts';
+import { createQuarantineStore } from '../../adapters/aws/quarantine-store.ts';
+import type { QuarantineStore } from '../../functions/ports.ts';
 import { createReplay, type ReplayResult } from '../../functions/quarantine/replay.ts';
 import { formatSummaries, summarise } from '../../functions/quarantine/summary.ts';
 import { LOCAL_BUS } from '../../local/host.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { SecretResolver } from '../../adapters/types.ts';
+import type { SecretResolver } from '../../functions/ports.ts';
 import { schemeFor } from '../../functions/verify/index.ts';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { CloudWatchAlarmEvent } from 'aws-lambda';
-import type { AlertPublisher } from '../../adapters/aws/publisher.ts';
 import type { AlarmAlert } from '../../schemas/generated/ops-alert-event.ts';
+import type { AlertPublisher } from '../ports.ts';
 
 const STATES = new Set<AlarmAlert['state']>(['OK', 'ALARM', 'INSUFFICIENT_DATA']);
 /** CloudWatch reasons can list many datapoints; Slack shows a few hundred characters anyway. */

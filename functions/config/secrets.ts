@@ -1,4 +1,4 @@
-import type { SecretResolver } from '../../adapters/types.ts';
+import type { SecretResolver } from '../ports.ts';
 import { SecretNotFoundError } from './errors.ts';
 
 /** Resolves env:NAME references from an environment (process.env by default). */

@@ -1,18 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import type { DestinationAdapter, Outcome } from '../../adapters/types.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 import { describeErrors, validateLeadReceived, validateOpsAlert } from '../../schemas/validate.ts';
+import type { DestinationAdapter, OpsAlertSink, Outcome } from '../ports.ts';
 import { LEAD_RECEIVED, OPS_ALERT } from '../routing/rules.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelaySeconds } from './backoff.ts';
 import { DLQ_ATTRIBUTES } from './dead-letter.ts';
-
-/** Delivers ops alerts; only the destination named in settings.alerts has one. */
-export interface OpsAlertSink {
-  alert(alerts: readonly OpsAlert[]): Promise<Map<number, Outcome>>;
-}
 
 export interface DeliverDependencies {
   destination: string;

@@ -1,8 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { AlertPublisher } from '../../adapters/aws/publisher.ts';
 import { fieldPaths } from '../mapping/shape.ts';
+import type { AlertPublisher, ShapeStore } from '../ports.ts';
 import { baselineFrom, DEFAULT_DRIFT_RULE, type DriftRule, driftStep, type PathState } from './drift-rule.ts';
-import type { ShapeStore } from './shape-store.ts';
 
 /** Told about each payload that became a lead; resolves once any drift was recorded and reported. */
 export type ShapeObserver = (source: string, payload: unknown) => Promise<void>;

@@ -7,9 +7,6 @@ import {
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
-import { type AlertPublisher, type LeadPublisher, PublishError } from '../../adapters/aws/publisher.ts';
-import type { QuarantineStore } from '../../adapters/aws/quarantine-store.ts';
-import type { SecretResolver } from '../../adapters/types.ts';
 import type { LeadpipeConfig, SourceConfig } from '../../schemas/generated/config.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { LeadReceivedEvent } from '../../schemas/generated/lead-received-event.ts';
@@ -19,6 +16,8 @@ import { bodyDeliveryId, bodySha256, leadIdFor } from '../lead/identity.ts';
 import { mapPayload } from '../mapping/index.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
 import { type MappedLead, MappingError, type MappingInput } from '../mapping/types.ts';
+import type { QuarantineStore, SecretResolver } from '../ports.ts';
+import { type AlertPublisher, type LeadPublisher, PublishError } from '../ports.ts';
 import { LEAD_RECEIVED } from '../routing/rules.ts';
 import { verifyWebhook } from '../verify/index.ts';
 import { type VerifiedDelivery, type WebhookRequest, WebhookVerificationError } from '../verify/types.ts';

@@ -5,14 +5,13 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Context } from 'aws-lambda';
-import type { LeadPublisher } from '../../adapters/aws/publisher.ts';
-import type { QuarantinedPayload, QuarantineStore } from '../../adapters/aws/quarantine-store.ts';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import { leadFromMapped, leadReceived, REMEMBER_DELIVERIES_SECONDS } from '../ingest/ingest.ts';
 import { mapPayload } from '../mapping/index.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
 import { MappingError } from '../mapping/types.ts';
+import type { LeadPublisher, QuarantinedPayload, QuarantineStore } from '../ports.ts';
 
 export interface ReplayDependencies {
   /** The config as it is NOW: replaying is how a fixed mapping reaches payloads it failed on. */

@@ -1,4 +1,4 @@
-import type { QuarantinedPayload } from '../../adapters/aws/quarantine-store.ts';
+import type { QuarantinedPayload } from '../ports.ts';
 
 /** A quarantined payload without its body: what a list may show, since bodies carry personal data. */
 export type QuarantineSummary = Omit<QuarantinedPayload, 'body'> & { bytes: number };

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../adapters/aws/clients.ts';
-import type { SecretResolver } from '../../adapters/types.ts';
 import { queueDepth } from '../../cli/aws-queues.ts';
+import type { SecretResolver } from '../../functions/ports.ts';
 import { type LocalHost, startLocalHost } from '../../local/host.ts';
 import {
   E2E_DESTINATIONS,

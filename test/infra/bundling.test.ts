@@ -36,7 +36,7 @@ describe('deliver entries', () => {
     const entry = ENTRIES[deliverFunctionKind(type)];
 
     // Assess
-    expect(entry).toBe(`functions/deliver/${type}.lambda.ts`);
+    expect(entry).toBe(`adapters/aws/lambda/deliver-${type}.lambda.ts`);
     expect(existsSync(join(PROJECT_ROOT, entry))).toBe(true);
   });
 

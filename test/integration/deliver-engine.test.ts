@@ -6,14 +6,10 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DestinationAdapter, Outcome } from '../../adapters/types.ts';
 import { DLQ_ATTRIBUTES } from '../../functions/deliver/dead-letter.ts';
-import {
-  createDeliver,
-  type DeliverDependencies,
-  type OpsAlertSink,
-} from '../../functions/deliver/deliver.ts';
+import { createDeliver, type DeliverDependencies } from '../../functions/deliver/deliver.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
+import type { DestinationAdapter, OpsAlertSink, Outcome } from '../../functions/ports.ts';
 import { LEAD_RECEIVED, OPS_ALERT } from '../../functions/routing/rules.ts';
 import { toRecord } from '../../local/poller.ts';
 import { type DestinationQueues, ensureDestinationQueues, type LocalSqs, startSqs } from '../../local/sqs.ts';

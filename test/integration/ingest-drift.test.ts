@@ -2,8 +2,8 @@
 // observer relies on them to report one change once across instances.
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createShapeStore } from '../../adapters/aws/shape-store.ts';
 import { createShapeObserver } from '../../functions/drift/observer.ts';
-import { createShapeStore } from '../../functions/drift/shape-store.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
 import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';

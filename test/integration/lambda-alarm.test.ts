@@ -4,9 +4,9 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import type { CloudWatchAlarmEvent, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
+import { createAlarmLambda } from '../../adapters/aws/lambda/alarm.lambda.ts';
+import { ENVIRONMENT } from '../../adapters/aws/lambda/environment.ts';
 import { AlarmEventError } from '../../functions/alarm/alarm.ts';
-import { createAlarmLambda } from '../../functions/alarm/lambda.ts';
-import { ENVIRONMENT } from '../../functions/aws/environment.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
 import { validateOpsAlert } from '../../schemas/validate.ts';
 

@@ -7,12 +7,12 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ENVIRONMENT, EnvironmentError } from '../../functions/aws/environment.ts';
-import type { MetricName, PipelineMetrics } from '../../functions/aws/metrics.ts';
-import { awsSecretResolver } from '../../functions/aws/secrets.ts';
+import { ENVIRONMENT, EnvironmentError } from '../../adapters/aws/lambda/environment.ts';
+import { createIngestLambda } from '../../adapters/aws/lambda/ingest.lambda.ts';
+import type { MetricName, PipelineMetrics } from '../../adapters/aws/lambda/metrics.ts';
+import { awsSecretResolver } from '../../adapters/aws/secrets.ts';
 import { pipelineChecks } from '../../functions/config/checks.ts';
 import { parseConfig } from '../../functions/config/load.ts';
-import { createIngestLambda } from '../../functions/ingest/lambda.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
 import { startTestTable, type TestTable } from '../support/dynamo.ts';
 

@@ -4,8 +4,9 @@ import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from 
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createEventPublisher, createLeadPublisher, PublishError } from '../../adapters/aws/publisher.ts';
+import { createEventPublisher, createLeadPublisher } from '../../adapters/aws/publisher.ts';
 import { parseConfig } from '../../functions/config/load.ts';
+import { PublishError } from '../../functions/ports.ts';
 import { routingRules } from '../../functions/routing/rules.ts';
 import { type LocalBus, startLocalBus } from '../../local/eventbridge.ts';
 import { ensureDestinationQueues, type LocalSqs, startSqs } from '../../local/sqs.ts';

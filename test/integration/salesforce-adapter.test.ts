@@ -11,7 +11,7 @@ import {
 } from '../../adapters/salesforce/adapter.ts';
 import { NO_EXTERNAL_ID_REASON } from '../../adapters/salesforce/records.ts';
 import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../../adapters/salesforce/sandbox.ts';
-import type { Outcome } from '../../adapters/types.ts';
+import type { Outcome } from '../../functions/ports.ts';
 import { buildLead, buildLeads } from '../unit/adapters/salesforce/lead-factory.ts';
 
 interface Snapshot {

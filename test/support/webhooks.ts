@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { SecretResolver } from '../../adapters/types.ts';
+import type { SecretResolver } from '../../functions/ports.ts';
 import { schemeFor } from '../../functions/verify/index.ts';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 

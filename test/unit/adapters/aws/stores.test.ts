@@ -1,8 +1,9 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createIdempotencyStore, TABLE_KEY, TABLE_TTL } from '../../../../adapters/aws/lead-store.ts';
-import { createQuarantineStore, type QuarantinedPayload } from '../../../../adapters/aws/quarantine-store.ts';
+import { createIdempotencyStore, TABLE_KEY, TABLE_TTL } from '../../../../adapters/aws/idempotency-store.ts';
+import { createQuarantineStore } from '../../../../adapters/aws/quarantine-store.ts';
+import type { QuarantinedPayload } from '../../../../functions/ports.ts';
 import { startTestTable, type TestTable } from '../../../support/dynamo.ts';
 
 const TABLE = 'leadpipe-test';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { KnownPaths } from '../../../../functions/drift/drift-rule.ts';
 import { createShapeObserver } from '../../../../functions/drift/observer.ts';
-import type { KnownShape, ShapeStore } from '../../../../functions/drift/shape-store.ts';
 import { createLogger } from '../../../../functions/observability/logger.ts';
+import type { KnownShape, ShapeStore } from '../../../../functions/ports.ts';
 import { recordingAlerts } from '../ingest/fakes.ts';
 
 /** The DynamoDB store's contract in memory: versioned, conditional saves. */

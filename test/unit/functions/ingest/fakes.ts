@@ -4,8 +4,12 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { AlertPublisher, LeadPublisher } from '../../../../adapters/aws/publisher.ts';
-import type { QuarantinedPayload, QuarantineStore } from '../../../../adapters/aws/quarantine-store.ts';
+import type {
+  AlertPublisher,
+  LeadPublisher,
+  QuarantinedPayload,
+  QuarantineStore,
+} from '../../../../functions/ports.ts';
 import type { LeadReceivedEvent } from '../../../../schemas/generated/lead-received-event.ts';
 import type { OpsAlert } from '../../../../schemas/generated/ops-alert-event.ts';
 

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PublishError } from '../../../../adapters/aws/publisher.ts';
 import { replayableHeaders } from '../../../../functions/ingest/ingest.ts';
 import { createSourceThrottle } from '../../../../functions/ingest/throttle.ts';
 import { leadIdFor } from '../../../../functions/lead/identity.ts';
+import { PublishError } from '../../../../functions/ports.ts';
 import { webhookEvent } from './fakes.ts';
 import { GOOD_LEAD, ingestHarness, NOW, signedEvent } from './ingest-setup.ts';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PublishError } from '../../../../adapters/aws/publisher.ts';
 import { createLogger } from '../../../../functions/observability/logger.ts';
+import { PublishError } from '../../../../functions/ports.ts';
 import { captureOutput, webhookEvent } from './fakes.ts';
 import { ingestHarness, SECRETS, signedEvent } from './ingest-setup.ts';
 

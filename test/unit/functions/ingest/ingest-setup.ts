@@ -1,11 +1,11 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { LeadPublisher } from '../../../../adapters/aws/publisher.ts';
 import { pipelineChecks } from '../../../../functions/config/checks.ts';
 import { parseConfig } from '../../../../functions/config/load.ts';
 import { createIngestHandler, type IngestHandlerDependencies } from '../../../../functions/ingest/handler.ts';
 import { createSourceThrottle } from '../../../../functions/ingest/throttle.ts';
 import { createLogger } from '../../../../functions/observability/logger.ts';
+import type { LeadPublisher } from '../../../../functions/ports.ts';
 import { signatureSchemes } from '../../../../functions/verify/index.ts';
 import type { LeadpipeConfig } from '../../../../schemas/generated/config.ts';
 import {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { QuarantinedPayload } from '../../../../adapters/aws/quarantine-store.ts';
+import type { QuarantinedPayload } from '../../../../functions/ports.ts';
 import { formatSummaries, summarise } from '../../../../functions/quarantine/summary.ts';
 
 const entry: QuarantinedPayload = {

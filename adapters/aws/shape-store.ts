@@ -4,24 +4,9 @@ import {
   GetItemCommand,
   PutItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEY } from '../../adapters/aws/lead-store.ts';
-import type { KnownPaths, PathState } from './drift-rule.ts';
-
-/** What is known about one source's payloads, and the version that guards concurrent writers. */
-export interface KnownShape {
-  paths: Record<string, PathState>;
-  version: number;
-}
-
-/** Keeps each source's known shape in the leadpipe table, item id `shape#<source>`. */
-export interface ShapeStore {
-  load(source: string): Promise<KnownShape | undefined>;
-  /**
-   * Saves paths when the stored version is still `expectedVersion` (undefined: no item yet) and
-   * returns the new version; undefined when another writer got there first.
-   */
-  save(source: string, paths: KnownPaths, expectedVersion: number | undefined): Promise<number | undefined>;
-}
+import type { PathState } from '../../functions/drift/drift-rule.ts';
+import type { ShapeStore } from '../../functions/ports.ts';
+import { TABLE_KEY } from './idempotency-store.ts';
 
 export const SHAPE_ITEM_PREFIX = 'shape#';
 

@@ -1,22 +1,22 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { createIdempotencyStore } from '../../adapters/aws/lead-store.ts';
-import { createAlertPublisher, createLeadPublisher } from '../../adapters/aws/publisher.ts';
-import { createQuarantineStore } from '../../adapters/aws/quarantine-store.ts';
-import type { SecretResolver } from '../../adapters/types.ts';
-import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
-import { correlationIdFor } from '../aws/correlation.ts';
-import { embeddedConfig } from '../aws/embedded-config.ts';
-import { readEnvironment } from '../aws/environment.ts';
-import { METRIC, type PipelineMetrics, powertoolsMetrics } from '../aws/metrics.ts';
-import { awsSecretResolver } from '../aws/secrets.ts';
-import { createShapeObserver } from '../drift/observer.ts';
-import { createShapeStore } from '../drift/shape-store.ts';
-import type { HttpResult } from '../http/middleware.ts';
-import { createLogger } from '../observability/logger.ts';
-import { createIngestHandler } from './handler.ts';
-import { createSourceThrottle, throttleOptionsFrom } from './throttle.ts';
+import { createShapeObserver } from '../../../functions/drift/observer.ts';
+import type { HttpResult } from '../../../functions/http/middleware.ts';
+import { createIngestHandler } from '../../../functions/ingest/handler.ts';
+import { createSourceThrottle, throttleOptionsFrom } from '../../../functions/ingest/throttle.ts';
+import { createLogger } from '../../../functions/observability/logger.ts';
+import type { SecretResolver } from '../../../functions/ports.ts';
+import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
+import { createIdempotencyStore } from '../idempotency-store.ts';
+import { createAlertPublisher, createLeadPublisher } from '../publisher.ts';
+import { createQuarantineStore } from '../quarantine-store.ts';
+import { awsSecretResolver } from '../secrets.ts';
+import { createShapeStore } from '../shape-store.ts';
+import { correlationIdFor } from './correlation.ts';
+import { embeddedConfig } from './embedded-config.ts';
+import { readEnvironment } from './environment.ts';
+import { METRIC, type PipelineMetrics, powertoolsMetrics } from './metrics.ts';
 
 export interface IngestLambdaOptions {
   config: LeadpipeConfig;

@@ -1,4 +1,4 @@
-import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
+import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
 
 /**
  * The config, checked at synth and written into each bundle by esbuild's `define` as a plain

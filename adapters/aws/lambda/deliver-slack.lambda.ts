@@ -1,5 +1,5 @@
-import { createSlackClients } from '../../adapters/slack/destination.ts';
-import { deployedDeliverHandler } from './destination-lambda.ts';
+import { createSlackClients } from '../../slack/destination.ts';
+import { deployedDeliverHandler } from './deliver-lambda.ts';
 
 /** The Lambda entry point of a Slack destination's deliver function: its bundle carries no other vendor's SDK. */
 export const handler = deployedDeliverHandler('slack', createSlackClients);

@@ -4,7 +4,7 @@ import {
   EnvironmentError,
   positiveInteger,
   readEnvironment,
-} from '../../../../functions/aws/environment.ts';
+} from '../../../../../adapters/aws/lambda/environment.ts';
 
 describe('readEnvironment', () => {
   it('reads the named settings', () => {

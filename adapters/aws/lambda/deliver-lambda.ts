@@ -1,16 +1,16 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createAlertPublisher } from '../../adapters/aws/publisher.ts';
-import type { DestinationClients, DestinationClientsFactory } from '../../adapters/destination-clients.ts';
-import type { DestinationAdapter, SecretResolver } from '../../adapters/types.ts';
-import type { DestinationConfig, LeadpipeConfig } from '../../schemas/generated/config.ts';
-import { embeddedConfig } from '../aws/embedded-config.ts';
-import { positiveInteger, readEnvironment } from '../aws/environment.ts';
-import { METRIC, type PipelineMetrics, powertoolsMetrics } from '../aws/metrics.ts';
-import { awsSecretResolver } from '../aws/secrets.ts';
-import { createLogger } from '../observability/logger.ts';
-import { createDeliver } from './deliver.ts';
+import { createDeliver } from '../../../functions/deliver/deliver.ts';
+import { createLogger } from '../../../functions/observability/logger.ts';
+import type { DestinationAdapter, SecretResolver } from '../../../functions/ports.ts';
+import type { DestinationConfig, LeadpipeConfig } from '../../../schemas/generated/config.ts';
+import type { DestinationClients, DestinationClientsFactory } from '../../destination-clients.ts';
+import { createAlertPublisher } from '../publisher.ts';
+import { awsSecretResolver } from '../secrets.ts';
+import { embeddedConfig } from './embedded-config.ts';
+import { positiveInteger, readEnvironment } from './environment.ts';
+import { METRIC, type PipelineMetrics, powertoolsMetrics } from './metrics.ts';
 
 export interface DeliverLambdaOptions {
   config: LeadpipeConfig;

@@ -1,6 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it, vi } from 'vitest';
-import { METRIC, powertoolsMetrics } from '../../../../functions/aws/metrics.ts';
+import { METRIC, powertoolsMetrics } from '../../../../../adapters/aws/lambda/metrics.ts';
 
 function spiedMetrics() {
   const metrics = new Metrics({ namespace: 'Test', serviceName: 'test' });

@@ -1,7 +1,7 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
-import type { SecretResolver } from '../../adapters/types.ts';
-import { SecretNotFoundError } from '../config/errors.ts';
+import { SecretNotFoundError } from '../../functions/config/errors.ts';
+import type { SecretResolver } from '../../functions/ports.ts';
 
 /** How long a fetched secret is reused by a warm function: rotation shows up within this. */
 export const SECRET_CACHE_SECONDS = 300;

@@ -1,9 +1,9 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { CloudWatchAlarmEvent, Context } from 'aws-lambda';
-import { createAlertPublisher } from '../../adapters/aws/publisher.ts';
-import { readEnvironment } from '../aws/environment.ts';
-import { createLogger } from '../observability/logger.ts';
-import { createAlarmHandler } from './alarm.ts';
+import { createAlarmHandler } from '../../../functions/alarm/alarm.ts';
+import { createLogger } from '../../../functions/observability/logger.ts';
+import { createAlertPublisher } from '../publisher.ts';
+import { readEnvironment } from './environment.ts';
 
 export interface AlarmLambdaOptions {
   env?: Readonly<Record<string, string | undefined>>;

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
+import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
 
 /** Headers in which senders name their delivery (Standard Webhooks, Svix, GitHub, Shopify, and the common fallback). */
 export const DELIVERY_ID_HEADERS = [

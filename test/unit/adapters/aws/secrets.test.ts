@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  awsSecretResolver,
-  parseSecretRef,
-  SECRET_CACHE_SECONDS,
-} from '../../../../functions/aws/secrets.ts';
+import { awsSecretResolver, parseSecretRef, SECRET_CACHE_SECONDS } from '../../../../adapters/aws/secrets.ts';
 import { SecretNotFoundError } from '../../../../functions/config/errors.ts';
 
 function fakeStore(values: Record<string, unknown>) {

@@ -1,7 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { correlationIdFor } from '../../../../functions/aws/correlation.ts';
-import type { LeadpipeConfig } from '../../../../schemas/generated/config.ts';
+import { correlationIdFor } from '../../../../../adapters/aws/lambda/correlation.ts';
+import type { LeadpipeConfig } from '../../../../../schemas/generated/config.ts';
 
 const config = {
   sources: {

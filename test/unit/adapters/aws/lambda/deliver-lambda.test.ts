@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import type { DestinationClients } from '../../../../adapters/destination-clients.ts';
 import {
   DestinationTypeError,
   forDestinationType,
-} from '../../../../functions/deliver/destination-lambda.ts';
-import type { DestinationConfig, SlackDestination } from '../../../../schemas/generated/config.ts';
+} from '../../../../../adapters/aws/lambda/deliver-lambda.ts';
+import type { DestinationClients } from '../../../../../adapters/destination-clients.ts';
+import type { DestinationConfig, SlackDestination } from '../../../../../schemas/generated/config.ts';
 
 const clients: DestinationClients = { adapter: { maxBatchSize: 1, deliver: async () => new Map() } };
 const resolveSecret = async (ref: string) => ref;

@@ -1,0 +1,200 @@
+/**
+ * The ports: every interface the pipeline depends on. The pipeline (verify, map, route, deliver)
+ * is written against these only; each host is a set of adapters implementing them:
+ * `adapters/aws/` on AWS (DynamoDB, EventBridge, SQS, Secrets Manager), `adapters/embedded/` on
+ * the local host (one SQLite database). Nothing in `functions/` imports an adapter.
+ */
+import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Lead } from '../schemas/generated/lead.ts';
+import type { LeadReceivedEvent } from '../schemas/generated/lead-received-event.ts';
+import type { OpsAlert } from '../schemas/generated/ops-alert-event.ts';
+import type { KnownPaths, PathState } from './drift/drift-rule.ts';
+
+// ── Idempotency ────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Where delivery ids are remembered: a Powertools idempotency persistence layer, as Powertools'
+ * own DynamoDB and cache layers are (`_getRecord/_putRecord/_updateRecord/_deleteRecord`).
+ */
+export type IdempotencyStore = BasePersistenceLayer;
+
+// ── Quarantine ─────────────────────────────────────────────────────────────────────────────────
+
+/** A signed payload that could not be mapped: kept whole, with the reason, until it is replayed. */
+export interface QuarantinedPayload {
+  leadId: string;
+  source: string;
+  deliveryId: string;
+  receivedAt: string;
+  reason: { code: string; message: string };
+  contentType: string;
+  /** The request headers a mapping may read on replay; credentials and signatures are never kept. */
+  headers?: Record<string, string>;
+  /** The raw body, base64: a replay must see exactly the bytes the sender signed. */
+  body: string;
+}
+
+/** Kept for 30 days: long enough for someone to fix the mapping and replay. */
+export const QUARANTINE_KEEP_SECONDS = 30 * 24 * 3600;
+
+export interface QuarantineStore {
+  put(entry: QuarantinedPayload): Promise<void>;
+  get(leadId: string): Promise<QuarantinedPayload | undefined>;
+  /** Every entry, oldest first. */
+  list(): Promise<QuarantinedPayload[]>;
+  remove(leadId: string): Promise<void>;
+}
+
+// ── Schema drift ───────────────────────────────────────────────────────────────────────────────
+
+/** What is known about one source's payloads, and the version that guards concurrent writers. */
+export interface KnownShape {
+  paths: Record<string, PathState>;
+  version: number;
+}
+
+/** Keeps each source's known shape; kept as long as its source exists. */
+export interface ShapeStore {
+  load(source: string): Promise<KnownShape | undefined>;
+  /**
+   * Saves paths when the stored version is still `expectedVersion` (undefined: none stored yet)
+   * and returns the new version; undefined when another writer got there first.
+   */
+  save(source: string, paths: KnownPaths, expectedVersion: number | undefined): Promise<number | undefined>;
+}
+
+// ── The bus ────────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Publishes lead.received events; each goes to the queue of every destination whose routing
+ * rule (functions/routing/rules.ts) matches. Resolves only once every event is durable there.
+ */
+export type LeadPublisher = (events: readonly LeadReceivedEvent[]) => Promise<void>;
+/** Publishes ops.alert events; the alerts rule takes them to the alerts destination. */
+export type AlertPublisher = (alerts: readonly OpsAlert[]) => Promise<void>;
+
+/** Some events could not be published after every retry: the caller must not acknowledge them. */
+export class PublishError extends Error {
+  override readonly name = 'PublishError';
+  readonly failed: number;
+  constructor(failed: number, reason: string, options?: { cause?: unknown }) {
+    super(`${failed} event(s) could not be published: ${reason}`, options);
+    this.failed = failed;
+  }
+}
+
+// ── Delivery queues ────────────────────────────────────────────────────────────────────────────
+
+/** One received message, as the queue hands it out (SQS's ReceiveMessage, in our words). */
+export interface QueueMessage {
+  messageId: string;
+  /** Names this receive: acting on a message takes the handle of its latest receive. */
+  receiptHandle: string;
+  body: string;
+  /** Receives so far, this one included. */
+  receiveCount: number;
+  /** Epoch milliseconds. */
+  sentAt: number;
+  firstReceivedAt: number;
+}
+
+/** Why a message is in a dead-letter queue, recorded by the deliver engine. */
+export interface DeadLetterReason {
+  reason: string;
+  destination: string;
+  attempts: number;
+  leadId?: string;
+  /** ISO 8601. */
+  failedAt: string;
+}
+
+/** A message in a dead-letter queue, read without consuming it. */
+export interface StoredDeadLetter {
+  messageId: string;
+  body: string;
+  /** Undefined when the queue itself moved it after too many receives (a handler crash, not a verdict). */
+  why?: DeadLetterReason;
+  /** When it entered the dead-letter queue, epoch ms. */
+  sentAt: number;
+  receiveCount: number;
+}
+
+export interface QueueDepth {
+  /** Ready to be received. */
+  visible: number;
+  /** Received and not yet deleted or made visible again. */
+  inFlight: number;
+  /** Waiting out a delay. */
+  delayed: number;
+}
+
+export interface RedriveProgress {
+  moved: number;
+  failed: number;
+  /** Messages the run means to move (the dead-letter depth at the start, capped by the limit). */
+  total: number;
+}
+
+export interface RedriveResult extends RedriveProgress {
+  /** Why single messages could not be moved; they stay in the dead-letter queue. */
+  errors: string[];
+}
+
+/**
+ * One destination's queue and its dead-letter queue, with the semantics of SQS that delivery
+ * relies on: a received message is hidden for a visibility timeout and comes back unless deleted;
+ * every receive counts; the queue moves a message received too often to the dead-letter queue.
+ * A message the engine dead-letters or requeues is no longer deletable by its old receipt handle
+ * on one host and deleted by the event source on the other: either way it leaves the queue once.
+ */
+export interface DeliveryQueue {
+  readonly destination: string;
+  /** Up to `max` ready messages, each hidden for `visibilityTimeoutSeconds`. */
+  receive(max: number, visibilityTimeoutSeconds: number): Promise<QueueMessage[]>;
+  /** Removes messages by the receipt handles of their latest receives (a stale handle is ignored). */
+  delete(receiptHandles: readonly string[]): Promise<void>;
+  /** Hides a received message for `seconds` more: a retry after backoff. */
+  retryAfter(receiptHandle: string, seconds: number): Promise<void>;
+  /** Puts a received message in the dead-letter queue with the reason. */
+  deadLetter(message: { receiptHandle: string; body: string }, why: DeadLetterReason): Promise<void>;
+  /** Puts a received message back as new (receive count restarted), ready after `delaySeconds`. */
+  requeue(message: { receiptHandle: string; body: string }, delaySeconds: number): Promise<void>;
+  depth(): Promise<{ queue: QueueDepth; deadLetters: QueueDepth }>;
+  /** Reads up to `max` dead letters, oldest first, leaving them where they are. */
+  peekDeadLetters(max: number): Promise<StoredDeadLetter[]>;
+  /** Moves dead letters back to the queue, as new messages; at least once, never lost. */
+  redrive(options?: {
+    limit?: number;
+    onProgress?: (progress: RedriveProgress) => void;
+  }): Promise<RedriveResult>;
+}
+
+// ── Secrets ────────────────────────────────────────────────────────────────────────────────────
+
+/** Resolves a secret reference (env:NAME, secretsmanager:NAME, ssm:/path) to its value. */
+export type SecretResolver = (ref: string) => Promise<string>;
+
+// ── Destinations ───────────────────────────────────────────────────────────────────────────────
+
+/** What happened to one lead at one destination. Every adapter classifies every lead it was given. */
+export type Outcome =
+  | { status: 'delivered'; ref?: { id: string; url?: string } }
+  /** Transient: try again later, no sooner than `retryAfterMs` when the vendor said so. */
+  | { status: 'retry'; reason: string; retryAfterMs?: number }
+  /** Permanent for this lead (e.g. a validation error): straight to the dead-letter queue with the vendor's reason. */
+  | { status: 'rejected'; reason: string }
+  /** The destination refused our credentials (401/403): keep the lead queued and alert ops. */
+  | { status: 'blocked'; reason: string };
+
+/** One outside system that leads are delivered to. */
+export interface DestinationAdapter {
+  /** The vendor's own per-call limit; the delivery engine never hands over more. */
+  readonly maxBatchSize: number;
+  /** Delivers a batch and returns an outcome for every lead id in it. Never throws for vendor errors. */
+  deliver(leads: readonly Lead[]): Promise<Map<string, Outcome>>;
+}
+
+/** Delivers ops alerts; only the destination named in settings.alerts has one. */
+export interface OpsAlertSink {
+  alert(alerts: readonly OpsAlert[]): Promise<Map<number, Outcome>>;
+}
