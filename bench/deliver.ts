@@ -4,11 +4,9 @@
 // `--fill queue` skips the HTTP ingest and puts the lead events straight on the queue: for sizes
 // where the rate limit binds (N > 19,000) and the ingest alone would take minutes.
 import { parseArgs } from 'node:util';
-import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { createAwsClients } from '../adapters/aws/clients.ts';
-import { HUBSPOT_BATCH_LIMIT } from '../adapters/hubspot/adapter.ts';
-import { queueDepth } from '../cli/aws-queues.ts';
-import { EVENT_SOURCE, LEAD_RECEIVED } from '../functions/routing/rules.ts';
+import { HUBSPOT_BATCH_LIMIT } from '../adapters/hubspot/limits.ts';
+import { leadReceived } from '../functions/ingest/ingest.ts';
+import type { LeadPublisher } from '../functions/ports.ts';
 import { startLocalHost } from '../local/host.ts';
 import {
   E2E_DESTINATIONS,
@@ -58,7 +56,6 @@ const host = await startLocalHost({
   // The burst is the point: the ingest throttle (50/s per source by default) would turn it into a trickle.
   throttle: { limit: { ratePerSecond: 1_000_000, burst: 1_000_000 } },
 });
-const sqs = createAwsClients({ sqs: host.endpoints.sqs }).sqs;
 const queue = host.queues.hubspot;
 if (!queue) throw new Error('the bench config has a hubspot destination');
 
@@ -83,11 +80,11 @@ try {
       );
     }
   } else {
-    await fillQueue(sqs, queue.queueUrl, leads, concurrency);
+    await fillQueue(host.publish, leads);
   }
   ingestSeconds = (performance.now() - ingestStart) / 1000;
   const accepted = leads - refused;
-  const queued = (await queueDepth(sqs, queue.queueUrl)).visible;
+  const queued = (await queue.depth()).queue.visible;
 
   const drainStart = performance.now();
   host.startDelivery();
@@ -96,19 +93,19 @@ try {
   await waitUntil(
     'the HubSpot queue to drain',
     async () => {
-      const depth = await queueDepth(sqs, queue.queueUrl);
+      const { queue: depth } = await queue.depth();
       return depth.visible + depth.inFlight + depth.delayed === 0 ? true : undefined;
     },
     {
       timeoutMs,
       intervalMs: 25,
-      describe: async () => JSON.stringify(await queueDepth(sqs, queue.queueUrl)),
+      describe: async () => JSON.stringify((await queue.depth()).queue),
     },
   );
   const drainSeconds = (performance.now() - drainStart) / 1000;
 
   const { contacts, requests } = await sandboxRecords.hubspot(host.url);
-  const dead = await queueDepth(sqs, queue.deadLetterQueueUrl);
+  const dead = (await queue.depth()).deadLetters;
   const boundCalls = Math.ceil(leads / HUBSPOT_BATCH_LIMIT);
   const boundSeconds = boundCalls / CALLS_PER_SECOND;
   const rows: [string, string][] = [
@@ -143,57 +140,27 @@ try {
     `goals (ratio <= 1.25, calls <= 1.05 x bound, none lost): ${goals.every(Boolean) ? 'met' : 'MISSED'}`,
   );
 } finally {
-  sqs.destroy();
   await host.end();
 }
 
-/** lead.received events as the bus delivers them, sent 10 per SendMessageBatch. */
-async function fillQueue(
-  client: SQSClient,
-  queueUrl: string,
-  count: number,
-  parallel: number,
-): Promise<void> {
-  const at = new Date().toISOString();
-  const event = (index: number) => {
-    const id = `bench-${index}`;
-    return JSON.stringify({
-      version: '0',
-      id,
-      'detail-type': LEAD_RECEIVED,
-      source: EVENT_SOURCE,
-      account: '000000000000',
-      time: at,
-      region: 'us-east-1',
-      resources: [],
-      detail: {
-        event_id: id,
-        event_type: LEAD_RECEIVED,
-        source: 'form',
-        timestamp: at,
-        correlation_id: id,
-        schema_version: 1,
-        lead: {
+/** lead.received events published straight to the bus, 500 per call: what ingest would publish. */
+async function fillQueue(publish: LeadPublisher, count: number): Promise<void> {
+  const at = new Date();
+  for (let first = 0; first < count; first += 500) {
+    const events = Array.from({ length: Math.min(500, count - first) }, (_, k) => {
+      const index = first + k;
+      return leadReceived(
+        {
           id: `lead_${index.toString(16).padStart(32, '0')}`,
           source: 'form',
           email: formEmail(index),
-          receivedAt: at,
+          receivedAt: at.toISOString(),
           schemaVersion: 1,
-          correlationId: id,
+          correlationId: `bench-${index}`,
         },
-      },
+        at,
+      );
     });
-  };
-  const batches = Array.from({ length: Math.ceil(count / 10) }, (_, batch) => batch * 10);
-  await mapConcurrently(batches, parallel, (first) =>
-    client.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: Array.from({ length: Math.min(10, count - first) }, (_, k) => ({
-          Id: String(k),
-          MessageBody: event(first + k),
-        })),
-      }),
-    ),
-  );
+    await publish(events);
+  }
 }

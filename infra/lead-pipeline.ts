@@ -31,10 +31,11 @@ import { TABLE_KEY, TABLE_TTL } from '../adapters/aws/idempotency-store.ts';
 import { ENVIRONMENT } from '../adapters/aws/lambda/environment.ts';
 import { METRIC, METRICS_NAMESPACE } from '../adapters/aws/lambda/metrics.ts';
 import { parseSecretRef } from '../adapters/aws/secrets.ts';
-import { HUBSPOT_BATCH_LIMIT } from '../adapters/hubspot/adapter.ts';
-import { SALESFORCE_BATCH_LIMIT } from '../adapters/salesforce/adapter.ts';
-import { SLACK_MAX_BATCH_SIZE } from '../adapters/slack/adapter.ts';
+import { HUBSPOT_BATCH_LIMIT } from '../adapters/hubspot/limits.ts';
+import { SALESFORCE_BATCH_LIMIT } from '../adapters/salesforce/limits.ts';
+import { SLACK_MAX_BATCH_SIZE } from '../adapters/slack/limits.ts';
 import { ConfigError } from '../functions/config/errors.ts';
+import { DEFAULT_MAX_ATTEMPTS } from '../functions/deliver/backoff.ts';
 import { type EventPattern, routingRules } from '../functions/routing/rules.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
 import { awsChecks } from './aws-config.ts';
@@ -56,8 +57,6 @@ export const VENDOR_BATCH_SIZE: Readonly<Record<DestinationConfig['type'], numbe
 
 /** An SQS queue's visibility timeout must cover a batch being retried by Lambda: AWS advises 6 x the timeout. */
 export const VISIBILITY_TIMEOUT_FACTOR = 6;
-/** The deliver default of `delivery.maxAttempts` (config schema). */
-const DEFAULT_MAX_ATTEMPTS = 8;
 /** Lambda's smallest allowed SQS maximum concurrency. */
 const MIN_MAX_CONCURRENCY = 2;
 

@@ -1,47 +1,41 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { ListQueuesCommand } from '@aws-sdk/client-sqs';
-import { createAwsClients, destroyAwsClients } from '../adapters/aws/clients.ts';
-import { createIdempotencyStore } from '../adapters/aws/idempotency-store.ts';
-import { createAlertPublisher, createLeadPublisher } from '../adapters/aws/publisher.ts';
-import { createQuarantineStore } from '../adapters/aws/quarantine-store.ts';
-import { createShapeStore } from '../adapters/aws/shape-store.ts';
+import type { EmbeddedBus } from '../adapters/embedded/bus.ts';
+import { type Consumer, startConsumer } from '../adapters/embedded/consumer.ts';
+import type { Durability, EmbeddedDatabase } from '../adapters/embedded/database.ts';
+import { removeExpiredIdempotencyRecords } from '../adapters/embedded/idempotency-store.ts';
+import { removeExpiredQuarantine } from '../adapters/embedded/quarantine-store.ts';
+import type { EmbeddedQueues } from '../adapters/embedded/queues.ts';
+import { inWriteScope } from '../adapters/embedded/write-scope.ts';
 import { createHubspotSandbox, type HubspotSandboxOptions } from '../adapters/hubspot/sandbox.ts';
 import { createDestinationClients } from '../adapters/index.ts';
 import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../adapters/salesforce/sandbox.ts';
 import type { Sandbox } from '../adapters/sandbox/kit.ts';
 import { createSlackSandbox, type SlackSandboxOptions } from '../adapters/slack/sandbox.ts';
 import type { BackoffPolicy } from '../functions/deliver/backoff.ts';
-import { createDeliver } from '../functions/deliver/deliver.ts';
-import { createShapeObserver } from '../functions/drift/observer.ts';
-import { createIngestHandler } from '../functions/ingest/handler.ts';
-import {
-  createSourceThrottle,
-  type ThrottleOptions,
-  throttleOptionsFrom,
-} from '../functions/ingest/throttle.ts';
+import type { ThrottleOptions } from '../functions/ingest/throttle.ts';
 import { createLogger } from '../functions/observability/logger.ts';
-import type { SecretResolver } from '../functions/ports.ts';
-import { routingRules } from '../functions/routing/rules.ts';
+import type { DeliveryQueue, SecretResolver } from '../functions/ports.ts';
+import { wireDeliver, wireIngest } from '../functions/wiring.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
-import { startDynamo } from './dynamodb.ts';
-import { startLocalBus } from './eventbridge.ts';
+import { openEmbeddedStore } from './embedded-store.ts';
 import { createLocalServer, type LocalRoutes } from './http-server.ts';
-import { type Poller, startPoller } from './poller.ts';
-import { type DestinationQueues, ensureDestinationQueues, startSqs } from './sqs.ts';
 
-export const LOCAL_TABLE = 'leadpipe-local';
-export const LOCAL_BUS = 'leadpipe-local';
-/** Locally a batch is handled in well under this; on AWS the queue's timeout is 6 x the function timeout. */
+/** Locally a batch is handled in well under this; a crash is recovered at the next start instead. */
 const VISIBILITY_TIMEOUT_SECONDS = 30;
+/** While a destination is busy, a partial batch waits at most this long for more leads. */
+const GATHER_MS = 200;
 
 export interface LocalHostOptions {
   config: LeadpipeConfig;
-  /** Default 3000; 0 picks a free port. Always bound to 127.0.0.1. */
+  /** Default 3000; 0 picks a free port. */
   port?: number;
-  /** Where dynalite and fauxqs persist; omitted: in memory (tests). */
+  /** Default 127.0.0.1: nothing listens beyond loopback unless the user asks. */
+  bindAddress?: string;
+  /** Where the SQLite database lives; omitted: in memory (tests). */
   dataDir?: string;
+  /** Default 'full': a 202 means the lead is on disk (adapters/embedded/database.ts). */
+  durability?: Durability;
   resolveSecret: SecretResolver;
   /** Options for the embedded vendor sandboxes (fault injection, limits). */
   sandboxes?: {
@@ -49,8 +43,6 @@ export interface LocalHostOptions {
     salesforce?: SalesforceSandboxOptions;
     slack?: SlackSandboxOptions;
   };
-  /** Invocations of each destination's deliver handler running at once. */
-  deliverConcurrency?: number;
   /** Retry timing of every deliver handler (tests shorten it); default createDeliver's. */
   deliverTiming?: { backoff?: BackoffPolicy; blockedDelaySeconds?: number };
   /** False: queues fill but nothing is delivered until startDelivery() (benchmarks measure the drain). Default true. */
@@ -64,28 +56,32 @@ export interface LocalHost {
   url: string;
   port: number;
   sandboxes: { hubspot: Sandbox; salesforce: Sandbox; slack: Sandbox };
-  queues: Readonly<Record<string, DestinationQueues>>;
-  /** Endpoints of the embedded AWS peers, for the CLI and tests. */
-  endpoints: { dynamodb: string; sqs: string; eventbridge: string };
-  /** Events the local bus accepted, by detail-type: proof of what was (not) published. */
-  published: Readonly<Record<string, number>>;
-  /** Starts the delivery pollers when the host was started with `deliver: false`. */
+  /** Each destination's queue and dead-letter queue, as the deliver engine and the CLI see them. */
+  queues: Readonly<Record<string, DeliveryQueue>>;
+  /** The SQLite database file, or ':memory:'. */
+  database: string;
+  durability: Durability;
+  /** Events the bus accepted, by detail-type: proof of what was (not) published. */
+  published: EmbeddedBus['counts'];
+  /** Publishes lead.received straight to the bus, as ingest would (benchmarks skip the HTTP side). */
+  publish: EmbeddedBus['publishLeads'];
+  /** Starts the delivery consumers when the host was started with `deliver: false`. */
   startDelivery(): void;
   end(): Promise<void>;
 }
 
 /**
- * Runs the whole pipeline in one process: dynalite and fauxqs (persisted in the data dir), the
- * EventBridge stand-in, the vendor sandboxes, the real ingest handler behind a local API Gateway,
- * and one SQS poller per destination feeding the real deliver handler. Pieces start in order and
- * end in reverse.
+ * The whole pipeline in one process on the embedded default: one SQLite database behind the same
+ * ports the AWS adapters implement, the vendor sandboxes, the real ingest handler behind a local
+ * API Gateway, and one consumer per destination feeding the real deliver handler. Orchestration
+ * only: pieces start in order and end in reverse.
  */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
   const { config } = options;
   const logger = options.logger ?? createLogger({ logLevel: 'WARN' });
-  const stack: (() => Promise<void>)[] = [];
+  const stack: (() => Promise<void> | void)[] = [];
   const end = async () => {
-    for (const stop of stack.reverse()) await stop().catch(() => undefined);
+    for (const stop of stack.reverse()) await Promise.resolve(stop()).catch(() => undefined);
     stack.length = 0;
   };
 
@@ -94,62 +90,31 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     for (const source of Object.values(config.sources)) {
       await Promise.all((source.verify.secrets ?? []).map((ref) => options.resolveSecret(ref)));
     }
-    const dynamo = await startDynamo({ dataDir: options.dataDir, tableName: LOCAL_TABLE });
-    stack.push(dynamo.end);
-    const sqsServer = await startSqs({ dataDir: options.dataDir });
-    stack.push(sqsServer.end);
-    const clients = createAwsClients({ dynamodb: dynamo.endpoint, sqs: sqsServer.endpoint });
-    stack.push(async () => destroyAwsClients(clients));
-
-    const queues: Record<string, DestinationQueues> = {};
-    for (const [name, destination] of Object.entries(config.destinations)) {
-      queues[name] = await ensureDestinationQueues(clients.sqs, `leadpipe-${name}`, {
-        maxAttempts: destination.delivery?.maxAttempts ?? 8,
-        // A batch may wait out its window before the handler runs: keep messages hidden for both.
-        visibilityTimeoutSeconds:
-          VISIBILITY_TIMEOUT_SECONDS + 2 * Math.ceil(destination.delivery?.batchWindowSeconds ?? 1),
-      });
-    }
-    const bus = await startLocalBus({
-      busName: LOCAL_BUS,
-      rules: routingRules(config),
-      queues: Object.fromEntries(Object.entries(queues).map(([name, queue]) => [name, queue.queueUrl])),
-      sqs: clients.sqs,
+    const store = openEmbeddedStore(config, {
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      durability: options.durability ?? 'full',
     });
-    stack.push(bus.end);
-    const events = createAwsClients({ eventbridge: bus.endpoint }).eventbridge;
-    stack.push(async () => events.destroy());
+    stack.push(() => store.close());
+    const { database, queues, bus } = store;
+    // This process is the only consumer: what a previous one left in flight is visible again now.
+    queues.releaseInFlight();
+    removeExpiredIdempotencyRecords(database);
+    removeExpiredQuarantine(database);
 
     const sandboxes = {
       hubspot: createHubspotSandbox(options.sandboxes?.hubspot),
       salesforce: createSalesforceSandbox(options.sandboxes?.salesforce),
       slack: createSlackSandbox(options.sandboxes?.slack),
     };
-    const pollers: Poller[] = [];
+    const consumers: Consumer[] = [];
     const routes: LocalRoutes = {
       sandboxes,
-      health: async () => {
-        const components: Record<string, string> = {};
-        const check = async (name: string, probe: () => Promise<unknown>) => {
-          try {
-            await probe();
-            components[name] = 'ok';
-          } catch (error) {
-            components[name] = `down: ${(error as Error).name}`;
-          }
-        };
-        await check('dynamodb', () => clients.dynamodb.send(new ListTablesCommand({})));
-        await check('sqs', () => clients.sqs.send(new ListQueuesCommand({})));
-        components.eventbridge = 'ok';
-        components.ingest = routes.ingest ? 'ok' : 'starting';
-        components.delivery = pollers.length === Object.keys(queues).length ? 'ok' : 'starting';
-        return { ok: Object.values(components).every((state) => state === 'ok'), components };
-      },
+      health: async () => health(database, routes, consumers.length, Object.keys(config.destinations).length),
     };
     const server = createLocalServer(routes);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 3000, '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 3000, options.bindAddress ?? '127.0.0.1', () => resolve());
     });
     stack.push(
       () =>
@@ -158,72 +123,51 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           server.close(() => resolve());
         }),
     );
-    const port = (server.address() as AddressInfo).port;
-    const url = `http://127.0.0.1:${port}`;
+    const { port, address } = server.address() as AddressInfo;
+    const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    // The sandboxes are reached over the address the server really listens on.
+    const reachable = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
+    const sandboxUrl = `${url.replace(address.includes(':') ? `[${address}]` : address, reachable.includes(':') ? `[${reachable}]` : reachable)}/sandbox`;
 
-    const publishOptions = { client: events, busName: LOCAL_BUS };
-    const raiseAlerts = createAlertPublisher(publishOptions);
-    routes.ingest = createIngestHandler({
+    const ingest = wireIngest({
       config,
-      secrets: options.resolveSecret,
-      idempotencyStore: createIdempotencyStore(clients.dynamodb, LOCAL_TABLE),
-      quarantine: createQuarantineStore(clients.dynamodb, LOCAL_TABLE),
-      publish: createLeadPublisher(publishOptions),
-      raiseAlerts,
-      observeShape: createShapeObserver({
-        store: createShapeStore(clients.dynamodb, LOCAL_TABLE),
-        raiseAlerts,
-        logger,
-      }),
-      throttle: createSourceThrottle({ ...throttleOptionsFrom(config), ...options.throttle }),
+      ports: {
+        idempotency: store.idempotency(),
+        quarantine: store.quarantine,
+        shapes: store.shapes,
+        publishLeads: bus.publishLeads,
+        publishAlerts: bus.publishAlerts,
+        secrets: options.resolveSecret,
+      },
       logger,
+      ...(options.throttle ? { throttle: options.throttle } : {}),
     });
+    // One write scope per invocation: the idempotency record and the queue rows commit together.
+    routes.ingest = (event, context) => inWriteScope(database, () => ingest(event, context));
 
-    const startPollers: (() => void)[] = [];
-    const sandboxUrls = {
-      hubspot: `${url}/sandbox/hubspot`,
-      salesforce: `${url}/sandbox/salesforce`,
-      slack: `${url}/sandbox/slack`,
-    };
-    const alerts = config.settings?.alerts;
-    for (const [name, destination] of Object.entries(config.destinations)) {
-      const queue = queues[name] as DestinationQueues;
-      const { adapter, opsAlerts } = await createDestinationClients(name, destination, {
-        resolveSecret: options.resolveSecret,
-        sandboxUrls,
-        ...(alerts?.destination === name ? { alertsChannel: alerts.channel } : {}),
-      });
-      const deliver = createDeliver({
-        destination: name,
-        adapter,
-        ...(opsAlerts ? { opsAlerts } : {}),
-        sqs: clients.sqs,
-        queueUrl: queue.queueUrl,
-        deadLetterQueueUrl: queue.deadLetterQueueUrl,
-        maxAttempts: destination.delivery?.maxAttempts ?? 8,
-        ...options.deliverTiming,
-        raiseAlerts,
-        logger,
-      });
-      startPollers.push(() => {
-        const poller = startPoller({
-          sqs: clients.sqs,
-          queueUrl: queue.queueUrl,
-          queueArn: queue.queueArn,
-          handler: deliver,
-          batchSize: Math.min(destination.delivery?.batchSize ?? adapter.maxBatchSize, adapter.maxBatchSize),
-          batchWindowMs: (destination.delivery?.batchWindowSeconds ?? 1) * 1000,
-          concurrency: options.deliverConcurrency ?? 2,
-          onError: (error) =>
-            logger.error('Delivery poller error', { destination: name, error: error as Error }),
-        });
-        pollers.push(poller);
-        // Pollers end before the server and the emulators they call.
-        stack.push(() => poller.end());
-      });
+    const startConsumers: (() => void)[] = [];
+    for (const name of Object.keys(config.destinations)) {
+      startConsumers.push(
+        await prepareConsumer(name, {
+          options,
+          queues,
+          bus,
+          logger,
+          sandboxUrls: {
+            hubspot: `${sandboxUrl}/hubspot`,
+            salesforce: `${sandboxUrl}/salesforce`,
+            slack: `${sandboxUrl}/slack`,
+          },
+          started: (consumer) => {
+            consumers.push(consumer);
+            // Consumers end before the server and the database they use.
+            stack.push(() => consumer.end());
+          },
+        }),
+      );
     }
     const startDelivery = () => {
-      for (const start of startPollers.splice(0)) start();
+      for (const start of startConsumers.splice(0)) start();
     };
     if (options.deliver !== false) startDelivery();
 
@@ -231,9 +175,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       url,
       port,
       sandboxes,
-      queues,
-      endpoints: { dynamodb: dynamo.endpoint, sqs: sqsServer.endpoint, eventbridge: bus.endpoint },
+      queues: Object.fromEntries(
+        Object.keys(config.destinations).map((name) => [name, queues.deliveryQueue(name)]),
+      ),
+      database: database.location,
+      durability: database.durability,
       published: bus.counts,
+      publish: bus.publishLeads,
       startDelivery,
       end,
     };
@@ -241,4 +189,74 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     await end();
     throw error;
   }
+}
+
+/** Builds one destination's deliver handler and returns what starts its consumer. */
+async function prepareConsumer(
+  name: string,
+  context: {
+    options: LocalHostOptions;
+    queues: EmbeddedQueues;
+    bus: EmbeddedBus;
+    logger: Logger;
+    sandboxUrls: { hubspot: string; salesforce: string; slack: string };
+    started: (consumer: Consumer) => void;
+  },
+): Promise<() => void> {
+  const { options, queues, logger } = context;
+  const destination = options.config.destinations[name];
+  if (!destination) throw new Error(`No destination ${name}`);
+  const alerts = options.config.settings?.alerts;
+  const clients = await createDestinationClients(name, destination, {
+    resolveSecret: options.resolveSecret,
+    sandboxUrls: context.sandboxUrls,
+    ...(alerts?.destination === name ? { alertsChannel: alerts.channel } : {}),
+  });
+  const queue = queues.deliveryQueue(name);
+  const handler = wireDeliver({
+    config: options.config,
+    destination: name,
+    adapter: clients.adapter,
+    ...(clients.opsAlerts ? { opsAlerts: clients.opsAlerts } : {}),
+    queue,
+    publishAlerts: context.bus.publishAlerts,
+    logger,
+    ...(options.deliverTiming ? { timing: options.deliverTiming } : {}),
+  });
+  return () =>
+    context.started(
+      startConsumer({
+        queue,
+        handler,
+        batchSize: Math.min(
+          destination.delivery?.batchSize ?? clients.adapter.maxBatchSize,
+          clients.adapter.maxBatchSize,
+        ),
+        visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+        gatherMs: GATHER_MS,
+        onSend: (listener) => queues.onSend(name, listener),
+        readiness: () => queues.readiness(name),
+        queueArn: `arn:aws:sqs:local:000000000000:leadpipe-${name}`,
+        onError: (error) =>
+          logger.error('Delivery consumer error', { destination: name, error: error as Error }),
+      }),
+    );
+}
+
+async function health(
+  database: EmbeddedDatabase,
+  routes: LocalRoutes,
+  consumers: number,
+  destinations: number,
+): Promise<{ ok: boolean; components: Record<string, string> }> {
+  const components: Record<string, string> = {};
+  try {
+    database.db.prepare('SELECT 1').get();
+    components.database = 'ok';
+  } catch (error) {
+    components.database = `down: ${(error as Error).name}`;
+  }
+  components.ingest = routes.ingest ? 'ok' : 'starting';
+  components.delivery = consumers === destinations ? 'ok' : 'starting';
+  return { ok: Object.values(components).every((state) => state === 'ok'), components };
 }

@@ -1,36 +1,35 @@
 // `npm start`: the whole pipeline in one process, on http://127.0.0.1:3000 by default.
+
+import { LegacyDataDirError } from '../adapters/embedded/database.ts';
 import { loadPipelineConfig, unsignedSources } from '../functions/config/checks.ts';
 import { ConfigError } from '../functions/config/errors.ts';
 import { createLogger } from '../functions/observability/logger.ts';
 import { localSecretResolver } from './dev-secrets.ts';
-import { LOCAL_TABLE, type LocalHost, startLocalHost } from './host.ts';
-import { removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
-import { loadDotEnv, readLocalSettings, SettingsError } from './settings.ts';
+import { type LocalHost, startLocalHost } from './host.ts';
+import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
+import { isLoopback, loadDotEnv, readLocalSettings, SettingsError } from './settings.ts';
 
 async function main(): Promise<void> {
   loadDotEnv();
   const settings = readLocalSettings();
   const config = await loadPipelineConfig(settings.configPath);
   const { resolveSecret, developmentSecretsUsed } = localSecretResolver();
+  const running = await readRuntimeInfo(settings.dataDir);
+  if (running && running.pid !== process.pid) {
+    throw new SettingsError(
+      `leadpipe is already running on this data dir (pid ${running.pid}, ${running.url}): stop it first, or start this one with another LEADPIPE_DATA_DIR.`,
+    );
+  }
   const host = await startLocalHost({
     config,
     port: settings.port,
+    bindAddress: settings.bindAddress,
     dataDir: settings.dataDir,
+    durability: settings.durability,
     resolveSecret,
     logger: createLogger({ logLevel: settings.logLevel }),
   });
-  await writeRuntimeInfo(settings.dataDir, {
-    pid: process.pid,
-    url: host.url,
-    endpoints: host.endpoints,
-    tableName: LOCAL_TABLE,
-    queues: Object.fromEntries(
-      Object.entries(host.queues).map(([name, queue]) => [
-        name,
-        { queueUrl: queue.queueUrl, deadLetterQueueUrl: queue.deadLetterQueueUrl },
-      ]),
-    ),
-  });
+  await writeRuntimeInfo(settings.dataDir, { pid: process.pid, url: host.url, database: host.database });
   // Secrets are resolved as the destinations start; warn after that, so the list is complete.
   printBanner(
     host,
@@ -39,6 +38,12 @@ async function main(): Promise<void> {
     Object.keys(config.sources),
     Object.keys(config.destinations),
   );
+  if (!isLoopback(settings.bindAddress)) {
+    console.warn(
+      `\n!! WARNING: listening on ${settings.bindAddress} (LEADPIPE_BIND), not loopback: other machines can reach the webhooks,\n` +
+        '   the health endpoint and the vendor sandboxes (which hold lead data). Put it behind a TLS proxy and a firewall.',
+    );
+  }
   for (const source of unsignedSources(config)) {
     console.warn(
       `\n!! WARNING: source "${source}" accepts UNSIGNED webhooks (verify.scheme: none). Anyone can post leads to it.`,
@@ -73,7 +78,7 @@ function printBanner(
   const lines = [
     `leadpipe is running on ${host.url}`,
     `  config    ${configPath}`,
-    `  data      ${dataDir}`,
+    `  data      ${dataDir} (SQLite, durability ${host.durability}${host.durability === 'full' ? ': every 202 is fsynced' : ': survives a crash, not a power loss'})`,
     '',
     '  webhooks',
     ...sources.map((name) => `    POST ${host.url}/webhooks/${name}`),
@@ -92,7 +97,8 @@ function printBanner(
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof SettingsError) console.error(error.message);
+  if (error instanceof ConfigError || error instanceof SettingsError || error instanceof LegacyDataDirError)
+    console.error(error.message);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(
       `Port ${readLocalSettings().port} is in use: stop whatever uses it, or start with PORT=3001 npm start.`,

@@ -2,21 +2,20 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * What a running local host tells other processes (the CLI): where its emulators listen. The
- * emulators take free ports, so the CLI reads them from `<data dir>/runtime.json`.
+ * What a running local host tells other processes: its pid and URL (the port may be a free one
+ * it picked), in `<data dir>/runtime.json`. The CLI reads the database itself; this file also
+ * keeps a second host from starting on the same data dir.
  */
 export interface RuntimeInfo {
   pid: number;
   url: string;
-  endpoints: { dynamodb: string; sqs: string; eventbridge: string };
-  tableName: string;
-  queues: Record<string, { queueUrl: string; deadLetterQueueUrl: string }>;
+  database: string;
 }
 
 const FILE = 'runtime.json';
 
 export async function writeRuntimeInfo(dataDir: string, info: RuntimeInfo): Promise<void> {
-  await writeFile(join(dataDir, FILE), `${JSON.stringify(info, null, 2)}\n`);
+  await writeFile(join(dataDir, FILE), `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
 }
 
 export async function removeRuntimeInfo(dataDir: string): Promise<void> {

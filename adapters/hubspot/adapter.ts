@@ -21,12 +21,11 @@ import {
   rateLimitWait,
   redactEmails,
 } from './errors.ts';
+import { DEFAULT_RATE_LIMIT, HUBSPOT_BATCH_LIMIT } from './limits.ts';
 import { HubspotTimeoutError, type RawAnswer, recordingHttp } from './transport.ts';
 
-export const HUBSPOT_BATCH_LIMIT = 100;
+export { DEFAULT_RATE_LIMIT, HUBSPOT_BATCH_LIMIT };
 export const HUBSPOT_API_URL = 'https://api.hubapi.com';
-/** Pro/Enterprise private apps may send 190 requests per rolling 10 s. */
-export const DEFAULT_RATE_LIMIT = { requests: 190, perSeconds: 10 };
 export const DEFAULT_TIMEOUT_MS = 10_000;
 /**
  * Extra calls one chunk may spend bisecting a batch HubSpot refused as a whole. Bisecting finds

@@ -9,6 +9,7 @@ import {
   type Session,
   type SessionSource,
 } from './auth.ts';
+import { SALESFORCE_BATCH_LIMIT } from './limits.ts';
 import {
   DEFAULT_FALLBACK,
   type RecordMapping,
@@ -18,8 +19,7 @@ import {
 } from './records.ts';
 import { ObservedTransport } from './transport.ts';
 
-/** sObject Collections takes at most 200 records per call. */
-export const SALESFORCE_BATCH_LIMIT = 200;
+export { SALESFORCE_BATCH_LIMIT };
 export const DEFAULT_API_VERSION = '62.0';
 export const DEFAULT_OBJECT = 'Lead';
 export const DEFAULT_EXTERNAL_ID_FIELD = 'Email_Key__c';

@@ -3,20 +3,15 @@ import type { Lead } from '../../schemas/generated/lead.ts';
 import type { RollingWindowLimiter } from '../rate-limit.ts';
 import { type FoldOptions, postFolded } from './fold.ts';
 import { leadAlertMessage, leadDigestLine, leadDigestMessage } from './lead-message.ts';
+import { SLACK_DIGEST_MAX_LEADS, SLACK_MAX_BATCH_SIZE } from './limits.ts';
 import { createSlackPoster, type SlackPosterOptions } from './poster.ts';
 
-/**
- * Leads per digest message. A digest is a header, one section per lead and a context line: 22 blocks of
- * Slack's 50, and its lines are also packed under DIGEST_TEXT_BUDGET, below the ~12,000 characters at which
- * Slack answers msg_blocks_too_long.
- */
-export const SLACK_DIGEST_MAX_LEADS = 20;
+export { SLACK_DIGEST_MAX_LEADS, SLACK_MAX_BATCH_SIZE };
+
 /** Characters of lead lines per digest; the title and context line stay under 400 more. */
 export const DIGEST_TEXT_BUDGET = 9000;
 /** A batch of more leads than this is folded into digests. */
 export const SLACK_DEFAULT_DIGEST_THRESHOLD = 3;
-/** Five digests: at one message per second a full batch is posted in about five seconds. */
-export const SLACK_MAX_BATCH_SIZE = SLACK_DIGEST_MAX_LEADS * 5;
 
 export interface SlackAdapterOptions {
   /** Bot token (xoxb-) with chat:write, already resolved. */

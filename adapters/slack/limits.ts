@@ -30,3 +30,13 @@ export const SLACK_LIMITS = {
   /** Legacy attachments per message. */
   attachments: 100,
 } as const;
+
+/**
+ * Leads per digest message. A digest is a header, one section per lead and a context line: 22 blocks of
+ * Slack's 50, and its lines are also packed under DIGEST_TEXT_BUDGET, below the ~12,000 characters at which
+ * Slack answers msg_blocks_too_long.
+ */
+export const SLACK_DIGEST_MAX_LEADS = 20;
+
+/** Five digests: at one message per second a full batch is posted in about five seconds. */
+export const SLACK_MAX_BATCH_SIZE = SLACK_DIGEST_MAX_LEADS * 5;

@@ -1,15 +1,8 @@
-import {
-  awsDestinationQueues,
-  type DeadLetter,
-  type DestinationQueueRefs,
-  localDestinationQueues,
-  peekDeadLetters,
-  queueDepth,
-  type RedriveProgress,
-  redriveDeadLetters,
-} from '../aws-queues.ts';
+import { type DeadLetter, describeDeadLetter } from '../../functions/deliver/dead-letter.ts';
+import type { RedriveProgress } from '../../functions/ports.ts';
 import type { Command, CommandContext } from '../context.ts';
 import { CliError } from '../errors.ts';
+import { awsDeliveryQueue, localDeliveryQueue, type OpenQueue } from '../queues.ts';
 
 /** Where the command writes; a test passes its own. */
 export interface Terminal {
@@ -136,10 +129,10 @@ function positiveInteger(value: string | boolean | undefined, flag: string): num
   return number;
 }
 
-async function openQueues(context: CommandContext, destination: string): Promise<DestinationQueueRefs> {
+async function openQueue(context: CommandContext, destination: string): Promise<OpenQueue> {
   const { flags, settings } = context;
   if (flags.aws) {
-    return awsDestinationQueues(destination, {
+    return awsDeliveryQueue(destination, {
       ...(typeof flags.prefix === 'string' ? { prefix: flags.prefix } : {}),
       ...(typeof flags.region === 'string' ? { region: flags.region } : {}),
     });
@@ -147,22 +140,23 @@ async function openQueues(context: CommandContext, destination: string): Promise
   if (flags.prefix !== undefined || flags.region !== undefined) {
     throw new CliError('--prefix and --region only apply with --aws');
   }
-  return localDestinationQueues(destination, settings.dataDir);
+  return localDeliveryQueue(await context.config(), destination, settings.dataDir);
 }
 
 /** Runs one `dlq` subcommand against the given queues; returns the exit code. */
 export async function runDlq(
   subcommand: string,
-  refs: DestinationQueueRefs,
+  refs: OpenQueue,
   flags: CommandContext['flags'],
   terminal: Terminal = processTerminal,
 ): Promise<number> {
-  const { sqs, deadLetterQueueUrl, destination } = refs;
+  const { queue } = refs;
+  const destination = queue.destination;
   switch (subcommand) {
     case 'list': {
       const limit = positiveInteger(flags.limit, 'limit') ?? DEFAULT_LIST_LIMIT;
-      const depth = await queueDepth(sqs, deadLetterQueueUrl);
-      const letters = await peekDeadLetters(sqs, deadLetterQueueUrl, { max: limit });
+      const depth = (await queue.depth()).deadLetters;
+      const letters = (await queue.peekDeadLetters(limit)).map(describeDeadLetter);
       terminal.out(
         `${depth.visible} message(s) in the ${destination} dead-letter queue on ${refs.where}${depth.inFlight ? ` (+${depth.inFlight} being read right now)` : ''}`,
       );
@@ -173,7 +167,9 @@ export async function runDlq(
     }
     case 'show': {
       const leadId = typeof flags.lead === 'string' ? flags.lead : undefined;
-      const letters = await peekDeadLetters(sqs, deadLetterQueueUrl, leadId ? {} : { max: 1 });
+      const letters = (await queue.peekDeadLetters(leadId ? Number.MAX_SAFE_INTEGER : 1)).map(
+        describeDeadLetter,
+      );
       const letter = leadId ? letters.find((candidate) => candidate.leadId === leadId) : letters[0];
       if (!letter) {
         terminal.out(
@@ -189,7 +185,7 @@ export async function runDlq(
     case 'redrive': {
       const limit = positiveInteger(flags.limit, 'limit');
       const reporter = createProgressReporter(terminal.progress);
-      const result = await redriveDeadLetters(refs, {
+      const result = await queue.redrive({
         ...(limit ? { limit } : {}),
         onProgress: (progress) => reporter.update(progress),
       });
@@ -221,7 +217,7 @@ export const dlqCommand: Command = {
   dlq redrive <destination>      Move messages back to the destination's queue to be delivered again
       --limit <n>                Move at most n (default: all)
       --aws                      Use the deployed queues <prefix>-<destination>[-dlq] on AWS
-                                 (default credential chain) instead of the running local host
+                                 (default credential chain) instead of the local data dir
       --prefix <name>            Queue name prefix with --aws (default leadpipe)
       --region <region>          AWS region with --aws (default: from the AWS environment)`,
   flags: {
@@ -242,7 +238,7 @@ export const dlqCommand: Command = {
     if (!['list', 'show', 'redrive'].includes(subcommand)) {
       throw new CliError(`Unknown dlq subcommand "${subcommand}": use list, show or redrive.`);
     }
-    const refs = await openQueues(context, destination);
+    const refs = await openQueue(context, destination);
     try {
       return await runDlq(subcommand, refs, context.flags);
     } finally {

@@ -1,23 +1,27 @@
-import { type AwsClients, createAwsClients, destroyAwsClients } from '../../adapters/aws/clients.ts';
+import { createAwsClients, destroyAwsClients } from '../../adapters/aws/clients.ts';
 import { createIdempotencyStore } from '../../adapters/aws/idempotency-store.ts';
 import { createLeadPublisher } from '../../adapters/aws/publisher.ts';
 import { createQuarantineStore } from '../../adapters/aws/quarantine-store.ts';
-import type { QuarantineStore } from '../../functions/ports.ts';
+import { inWriteScope } from '../../adapters/embedded/write-scope.ts';
+import type { IdempotencyStore, LeadPublisher, QuarantineStore } from '../../functions/ports.ts';
 import { createReplay, type ReplayResult } from '../../functions/quarantine/replay.ts';
 import { formatSummaries, summarise } from '../../functions/quarantine/summary.ts';
-import { LOCAL_BUS } from '../../local/host.ts';
-import { readRuntimeInfo } from '../../local/runtime-file.ts';
+import { openEmbeddedStore } from '../../local/embedded-store.ts';
 import type { Command, CommandContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 
-/** Where the quarantine lives: the running local host's emulators, or a deployed stack's table and bus. */
+/** Where the quarantine lives: the local data dir's database, or a deployed stack's table and bus. */
 export interface QuarantineTarget {
-  clients: AwsClients;
-  tableName: string;
-  busName: string;
+  quarantine: QuarantineStore;
+  /** A fresh idempotency layer for the replays (records keyed leadpipe-replay#...). */
+  idempotency: IdempotencyStore;
+  publishLeads: LeadPublisher;
+  /** Runs one replay; locally in a write scope, so its queue rows commit with its idempotency record. */
+  unit<T>(work: () => Promise<T>): Promise<T>;
+  close(): void;
 }
 
-/** The local host's emulators (from <data dir>/runtime.json), or with --aws the named table and bus. */
+/** The local data dir (read directly; a running host need not be stopped), or with --aws the named table and bus. */
 export async function quarantineTarget(context: CommandContext): Promise<QuarantineTarget> {
   const { flags, settings } = context;
   if (flags.aws) {
@@ -29,22 +33,22 @@ export async function quarantineTarget(context: CommandContext): Promise<Quarant
       );
     }
     const region = typeof flags.region === 'string' ? flags.region : undefined;
-    return { clients: createAwsClients({}, region), tableName, busName };
+    const clients = createAwsClients({}, region);
+    return {
+      quarantine: createQuarantineStore(clients.dynamodb, tableName),
+      idempotency: createIdempotencyStore(clients.dynamodb, tableName),
+      publishLeads: createLeadPublisher({ client: clients.eventbridge, busName }),
+      unit: (work) => work(),
+      close: () => destroyAwsClients(clients),
+    };
   }
-  const runtime = await readRuntimeInfo(settings.dataDir);
-  if (!runtime) {
-    throw new CliError(
-      `No local pipeline is running with data dir ${settings.dataDir}. Start it first (npm start), ` +
-        'or use --aws --table <name> --bus <name> for a deployed stack.',
-    );
-  }
+  const store = openEmbeddedStore(await context.config(), { dataDir: settings.dataDir, mustExist: true });
   return {
-    clients: createAwsClients({
-      dynamodb: runtime.endpoints.dynamodb,
-      eventbridge: runtime.endpoints.eventbridge,
-    }),
-    tableName: runtime.tableName,
-    busName: LOCAL_BUS,
+    quarantine: store.quarantine,
+    idempotency: store.idempotency(),
+    publishLeads: store.bus.publishLeads,
+    unit: (work) => inWriteScope(store.database, work),
+    close: () => store.close(),
   };
 }
 
@@ -93,12 +97,12 @@ async function replay(
   const replayOne = createReplay({
     config: await context.config(),
     quarantine: store,
-    idempotencyStore: createIdempotencyStore(target.clients.dynamodb, target.tableName),
-    publish: createLeadPublisher({ client: target.clients.eventbridge, busName: target.busName }),
+    idempotencyStore: target.idempotency,
+    publish: target.publishLeads,
   });
   let failed = 0;
   for (const leadId of ids) {
-    const result = await replayOne(leadId);
+    const result = await target.unit(() => replayOne(leadId));
     if (result.status !== 'replayed' && result.status !== 'already-replayed') failed++;
     const reason =
       result.status === 'still-quarantined' ? ` (${result.reason.code}: ${result.reason.message})` : '';
@@ -138,13 +142,13 @@ export const quarantineCommand: Command = {
       throw new CliError('show needs a lead id: leadpipe quarantine show <lead-id>');
     const target = await quarantineTarget(context);
     try {
-      const store = createQuarantineStore(target.clients.dynamodb, target.tableName);
+      const store = target.quarantine;
       const source = typeof context.flags.source === 'string' ? context.flags.source : undefined;
       if (action === 'list') return await list(store, source, context.flags.json === true);
       if (action === 'show') return await show(store, leadId as string, context.flags.payload === true);
       return await replay(context, target, store);
     } finally {
-      destroyAwsClients(target.clients);
+      target.close();
     }
   },
 };

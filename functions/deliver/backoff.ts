@@ -6,6 +6,9 @@ export interface BackoffPolicy {
   capSeconds: number;
 }
 
+/** The default of a destination's `delivery.maxAttempts` (config schema), on both hosts. */
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
 export const DEFAULT_BACKOFF: BackoffPolicy = { baseSeconds: 2, capSeconds: 900 };
 
 /** SQS's own ceiling for ChangeMessageVisibility. */

@@ -1,21 +1,18 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { ChangeMessageVisibilityCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 import { describeErrors, validateLeadReceived, validateOpsAlert } from '../../schemas/validate.ts';
-import type { DestinationAdapter, OpsAlertSink, Outcome } from '../ports.ts';
+import type { DeliveryQueue, DestinationAdapter, OpsAlertSink, Outcome } from '../ports.ts';
 import { LEAD_RECEIVED, OPS_ALERT } from '../routing/rules.ts';
 import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelaySeconds } from './backoff.ts';
-import { DLQ_ATTRIBUTES } from './dead-letter.ts';
 
 export interface DeliverDependencies {
   destination: string;
   adapter: DestinationAdapter;
   opsAlerts?: OpsAlertSink;
-  sqs: SQSClient;
-  queueUrl: string;
-  deadLetterQueueUrl: string;
+  /** The destination's queue: retries, dead letters and credential waits are actions on it. */
+  queue: DeliveryQueue;
   /** Receives before a lead is dead-lettered (the queue's redrive policy is a backstop at the same count + 1). */
   maxAttempts: number;
   backoff?: BackoffPolicy;
@@ -24,7 +21,20 @@ export interface DeliverDependencies {
   /** Raises ops alerts (dead-lettered leads, refused credentials). */
   raiseAlerts?: (alerts: OpsAlert[]) => Promise<void>;
   logger: Logger;
+  /** Told what each batch came to, from the actions actually carried out (metrics on AWS). */
+  onBatch?: (summary: BatchSummary) => void;
   random?: () => number;
+}
+
+/** What one batch came to: leads delivered, and the queue actions that succeeded. */
+export interface BatchSummary {
+  records: number;
+  delivered: number;
+  retried: number;
+  deadLettered: number;
+  blocked: number;
+  /** Actions that failed: those messages come back after their visibility timeout. */
+  unsettled: number;
 }
 
 type Item =
@@ -38,9 +48,9 @@ const MAX_DELAY_SECONDS = 900;
 /**
  * The SQS-batch side of a destination: hands leads to the vendor adapter in batches of its size,
  * then acts on each lead's outcome. Delivered: deleted. Retry: hidden for a jittered backoff and
- * reported as a batch item failure. Rejected, or out of attempts: sent to the dead-letter queue
- * with the reason. Blocked (credentials refused): re-queued with a delay, without burning an
- * attempt, and ops alerted.
+ * reported as a batch item failure. Rejected, or out of attempts: put in the dead-letter queue
+ * with the reason. Blocked (credentials refused): requeued with a delay, without burning an
+ * attempt, and ops alerted. The same engine runs behind SQS on AWS and the embedded queue locally.
  */
 export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => Promise<SQSBatchResponse> {
   const policy = deps.backoff ?? DEFAULT_BACKOFF;
@@ -73,6 +83,14 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
     }
 
     const failures: string[] = [];
+    const summary: BatchSummary = {
+      records: items.length,
+      delivered: 0,
+      retried: 0,
+      deadLettered: 0,
+      blocked: 0,
+      unsettled: 0,
+    };
     const alerts: OpsAlert[] = [];
     let blockedReason: string | undefined;
     await Promise.all(
@@ -82,35 +100,38 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
         try {
           switch (outcome.status) {
             case 'delivered':
+              summary.delivered++;
               return;
             case 'rejected':
               await deadLetter(item, outcome.reason);
+              summary.deadLettered++;
               if (item.kind === 'lead') alerts.push(deadLettered(leadId, outcome.reason, item.attempt));
               return;
             case 'blocked':
               blockedReason = outcome.reason;
-              await requeue(item.record, blockedDelay);
+              await deps.queue.requeue(item.record, blockedDelay);
+              summary.blocked++;
               return;
             case 'retry':
               if (item.attempt >= deps.maxAttempts) {
                 const reason = `gave up after ${item.attempt} attempts; last error: ${outcome.reason}`;
                 await deadLetter(item, reason);
+                summary.deadLettered++;
                 if (item.kind === 'lead') alerts.push(deadLettered(leadId, reason, item.attempt));
                 return;
               }
               failures.push(item.record.messageId);
-              await deps.sqs.send(
-                new ChangeMessageVisibilityCommand({
-                  QueueUrl: deps.queueUrl,
-                  ReceiptHandle: item.record.receiptHandle,
-                  VisibilityTimeout: retryDelaySeconds(item.attempt, outcome.retryAfterMs, policy, random),
-                }),
+              await deps.queue.retryAfter(
+                item.record.receiptHandle,
+                retryDelaySeconds(item.attempt, outcome.retryAfterMs, policy, random),
               );
+              summary.retried++;
               return;
           }
         } catch (error) {
           // The message stays on the queue and comes back after its visibility timeout: nothing is lost.
           if (!failures.includes(item.record.messageId)) failures.push(item.record.messageId);
+          summary.unsettled++;
           deps.logger.error('Could not act on a delivery outcome', {
             destination: deps.destination,
             leadId,
@@ -122,8 +143,8 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
     if (blockedReason)
       alerts.push({ kind: 'credentials-refused', destination: deps.destination, reason: blockedReason });
 
-    const counts = countOutcomes(outcomes);
-    deps.logger.info('Batch delivered', { destination: deps.destination, records: items.length, ...counts });
+    deps.logger.info('Batch delivered', { destination: deps.destination, ...summary });
+    deps.onBatch?.(summary);
     if (alerts.length > 0 && deps.raiseAlerts) {
       try {
         await deps.raiseAlerts(alerts);
@@ -142,32 +163,13 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
   }
 
   async function deadLetter(item: Item, reason: string): Promise<void> {
-    await deps.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: deps.deadLetterQueueUrl,
-        MessageBody: item.record.body,
-        MessageAttributes: {
-          [DLQ_ATTRIBUTES.reason]: { DataType: 'String', StringValue: reason.slice(0, 1000) },
-          [DLQ_ATTRIBUTES.destination]: { DataType: 'String', StringValue: deps.destination },
-          [DLQ_ATTRIBUTES.attempts]: { DataType: 'Number', StringValue: String(item.attempt) },
-          [DLQ_ATTRIBUTES.failedAt]: { DataType: 'String', StringValue: new Date().toISOString() },
-          ...(item.kind === 'lead'
-            ? { [DLQ_ATTRIBUTES.leadId]: { DataType: 'String', StringValue: item.lead.id } }
-            : {}),
-        },
-      }),
-    );
-  }
-
-  /** A fresh copy restarts the receive count, so waiting for fixed credentials burns no attempts. */
-  async function requeue(record: SQSRecord, delaySeconds: number): Promise<void> {
-    await deps.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: deps.queueUrl,
-        MessageBody: record.body,
-        DelaySeconds: delaySeconds,
-      }),
-    );
+    await deps.queue.deadLetter(item.record, {
+      reason: reason.slice(0, 1000),
+      destination: deps.destination,
+      attempts: item.attempt,
+      failedAt: new Date().toISOString(),
+      ...(item.kind === 'lead' ? { leadId: item.lead.id } : {}),
+    });
   }
 }
 
@@ -239,10 +241,4 @@ async function safely<K>(
     const all = keys ?? (Array.from({ length: size }, (_, index) => index) as K[]);
     return new Map(all.map((key) => [key, outcome]));
   }
-}
-
-function countOutcomes(outcomes: Map<SQSRecord, Outcome>): Record<string, number> {
-  const counts: Record<string, number> = { delivered: 0, retry: 0, rejected: 0, blocked: 0 };
-  for (const outcome of outcomes.values()) counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
-  return counts;
 }

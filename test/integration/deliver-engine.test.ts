@@ -12,7 +12,7 @@ import { createLogger } from '../../functions/observability/logger.ts';
 import type { DestinationAdapter, OpsAlertSink, Outcome } from '../../functions/ports.ts';
 import { LEAD_RECEIVED, OPS_ALERT } from '../../functions/routing/rules.ts';
 import { toRecord } from '../../local/poller.ts';
-import { type DestinationQueues, ensureDestinationQueues, type LocalSqs, startSqs } from '../../local/sqs.ts';
+import { type DestinationQueues, ensureDestinationQueues, type LocalSqs, startSqs } from '../support/sqs-peer.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 import { eventBridgeEnvelope, fullLead, leadId, leadReceived } from '../unit/schemas/lead-factory.ts';

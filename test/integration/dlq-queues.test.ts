@@ -18,7 +18,7 @@ import {
 import { createProgressReporter, progressBar, runDlq, type Terminal } from '../../cli/commands/dlq.ts';
 import { CliError } from '../../cli/errors.ts';
 import { DLQ_ATTRIBUTES } from '../../functions/deliver/dead-letter.ts';
-import { ensureDestinationQueues, type LocalSqs, startSqs } from '../../local/sqs.ts';
+import { ensureDestinationQueues, type LocalSqs, startSqs } from '../support/sqs-peer.ts';
 
 const EMAIL = 'ada@example.com';
 

@@ -18,7 +18,7 @@ import { pipelineChecks } from '../../functions/config/checks.ts';
 import { parseConfig } from '../../functions/config/load.ts';
 import { DLQ_ATTRIBUTES } from '../../functions/deliver/dead-letter.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
-import { type DestinationQueues, ensureDestinationQueues, type LocalSqs, startSqs } from '../../local/sqs.ts';
+import { type DestinationQueues, ensureDestinationQueues, type LocalSqs, startSqs } from '../support/sqs-peer.ts';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/events/sqs/lead-received.json');
 const context = {

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { startDynamo } from '../../local/dynamodb.ts';
+import { startDynamo } from './dynalite.ts';
 
 export interface TestTable {
   client: DynamoDBClient;

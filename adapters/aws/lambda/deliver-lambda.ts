@@ -1,11 +1,13 @@
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { ChangeMessageVisibilityCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { createDeliver } from '../../../functions/deliver/deliver.ts';
+import type { BatchSummary } from '../../../functions/deliver/deliver.ts';
 import { createLogger } from '../../../functions/observability/logger.ts';
-import type { DestinationAdapter, SecretResolver } from '../../../functions/ports.ts';
+import type { SecretResolver } from '../../../functions/ports.ts';
+import { wireDeliver } from '../../../functions/wiring.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../../../schemas/generated/config.ts';
 import type { DestinationClients, DestinationClientsFactory } from '../../destination-clients.ts';
+import { createSqsDeliveryQueue } from '../delivery-queue.ts';
 import { createAlertPublisher } from '../publisher.ts';
 import { awsSecretResolver } from '../secrets.ts';
 import { embeddedConfig } from './embedded-config.ts';
@@ -54,8 +56,13 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
   const metrics =
     options.metrics ??
     powertoolsMetrics({ service: env.pipeline, dimensions: { destination: env.destination } });
-  const sqs = countingQueueClient(options.sqs ?? new SQSClient({}), env, metrics);
-  const raiseAlerts = createAlertPublisher({
+  const queue = createSqsDeliveryQueue({
+    sqs: options.sqs ?? new SQSClient({}),
+    destination: env.destination,
+    queueUrl: env.queueUrl,
+    deadLetterQueueUrl: env.deadLetterQueueUrl,
+  });
+  const publishAlerts = createAlertPublisher({
     client: options.eventbridge ?? new EventBridgeClient({}),
     busName: env.busName,
   });
@@ -63,22 +70,22 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
   const build = options.clients;
   const resolveSecret = options.secrets ?? awsSecretResolver();
 
-  let deliver: Promise<ReturnType<typeof createDeliver>> | undefined;
+  let deliver: Promise<ReturnType<typeof wireDeliver>> | undefined;
   const ready = () => {
     deliver ??= build(env.destination, destination, {
       resolveSecret,
       ...(alerts?.destination === env.destination ? { alertsChannel: alerts.channel } : {}),
     }).then((clients: DestinationClients) =>
-      createDeliver({
+      wireDeliver({
+        config: options.config,
         destination: env.destination,
-        adapter: countDelivered(clients.adapter, metrics),
+        adapter: clients.adapter,
         ...(clients.opsAlerts ? { opsAlerts: clients.opsAlerts } : {}),
-        sqs,
-        queueUrl: env.queueUrl,
-        deadLetterQueueUrl: env.deadLetterQueueUrl,
+        queue,
         maxAttempts,
-        raiseAlerts,
+        publishAlerts,
         logger,
+        onBatch: (summary) => countBatch(metrics, summary),
       }),
     );
     // A secret that could not be read is retried on the next batch, not remembered forever.
@@ -98,41 +105,12 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
   };
 }
 
-/** Delivered leads, counted from the adapter's own outcomes. */
-function countDelivered(adapter: DestinationAdapter, metrics: PipelineMetrics): DestinationAdapter {
-  return {
-    maxBatchSize: adapter.maxBatchSize,
-    async deliver(leads) {
-      const outcomes = await adapter.deliver(leads);
-      let delivered = 0;
-      for (const outcome of outcomes.values()) if (outcome.status === 'delivered') delivered++;
-      if (delivered > 0) metrics.count(METRIC.delivered, delivered);
-      return outcomes;
-    },
-  };
-}
-
-/**
- * Retries, dead-letters and credential waits are the SQS calls the delivery engine makes, so they
- * are counted where they succeed: a ChangeMessageVisibility is a retry, a SendMessage to the DLQ a
- * dead letter, a SendMessage back to the queue a lead waiting for refused credentials. The client
- * given is not changed: the engine gets a view of it whose `send` counts.
- */
-function countingQueueClient(
-  sqs: SQSClient,
-  queues: { queueUrl: string; deadLetterQueueUrl: string },
-  metrics: PipelineMetrics,
-): SQSClient {
-  const send = (async (command: { input: { QueueUrl?: string } }) => {
-    const result = await sqs.send(command as never);
-    if (command instanceof ChangeMessageVisibilityCommand) metrics.count(METRIC.retried);
-    else if (command instanceof SendMessageCommand) {
-      if (command.input.QueueUrl === queues.deadLetterQueueUrl) metrics.count(METRIC.deadLettered);
-      else if (command.input.QueueUrl === queues.queueUrl) metrics.count(METRIC.blocked);
-    }
-    return result;
-  }) as SQSClient['send'];
-  return Object.create(sqs, { send: { value: send } }) as SQSClient;
+/** Delivered, Retried, DeadLettered and Blocked: what the engine reports it did. */
+function countBatch(metrics: PipelineMetrics, summary: BatchSummary): void {
+  if (summary.delivered > 0) metrics.count(METRIC.delivered, summary.delivered);
+  if (summary.retried > 0) metrics.count(METRIC.retried, summary.retried);
+  if (summary.deadLettered > 0) metrics.count(METRIC.deadLettered, summary.deadLettered);
+  if (summary.blocked > 0) metrics.count(METRIC.blocked, summary.blocked);
 }
 
 type DestinationType = DestinationConfig['type'];

@@ -1,12 +1,10 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { createShapeObserver } from '../../../functions/drift/observer.ts';
 import type { HttpResult } from '../../../functions/http/middleware.ts';
-import { createIngestHandler } from '../../../functions/ingest/handler.ts';
-import { createSourceThrottle, throttleOptionsFrom } from '../../../functions/ingest/throttle.ts';
 import { createLogger } from '../../../functions/observability/logger.ts';
 import type { SecretResolver } from '../../../functions/ports.ts';
+import { wireIngest } from '../../../functions/wiring.ts';
 import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
 import { createIdempotencyStore } from '../idempotency-store.ts';
 import { createAlertPublisher, createLeadPublisher } from '../publisher.ts';
@@ -43,21 +41,17 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
   const dynamodb = options.dynamodb ?? new DynamoDBClient({});
   const eventbridge = options.eventbridge ?? new EventBridgeClient({});
   const publishOptions = { client: eventbridge, busName: env.busName };
-  const raiseAlerts = createAlertPublisher(publishOptions);
-  const handler = createIngestHandler({
+  const handler = wireIngest({
     config: options.config,
-    secrets: options.secrets ?? awsSecretResolver(),
-    idempotencyStore: createIdempotencyStore(dynamodb, env.tableName),
-    quarantine: createQuarantineStore(dynamodb, env.tableName),
-    publish: createLeadPublisher(publishOptions),
-    raiseAlerts,
-    observeShape: createShapeObserver({
-      store: createShapeStore(dynamodb, env.tableName),
-      raiseAlerts,
-      logger,
-    }),
+    ports: {
+      idempotency: createIdempotencyStore(dynamodb, env.tableName),
+      quarantine: createQuarantineStore(dynamodb, env.tableName),
+      shapes: createShapeStore(dynamodb, env.tableName),
+      publishLeads: createLeadPublisher(publishOptions),
+      publishAlerts: createAlertPublisher(publishOptions),
+      secrets: options.secrets ?? awsSecretResolver(),
+    },
     // Per instance, behind API Gateway's stage throttling (functions/ingest/throttle.ts says why both).
-    throttle: createSourceThrottle(throttleOptionsFrom(options.config)),
     logger,
     ...(options.now ? { now: options.now } : {}),
   });

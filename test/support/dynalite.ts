@@ -7,7 +7,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
-import { TABLE_KEY } from '../adapters/aws/idempotency-store.ts';
+import { TABLE_KEY } from '../../adapters/aws/idempotency-store.ts';
 
 export interface LocalDynamo {
   endpoint: string;
@@ -15,8 +15,8 @@ export interface LocalDynamo {
 }
 
 /**
- * dynalite: the DynamoDB API in process, persisted in LevelDB under the data dir so delivery ids
- * and quarantined payloads survive a restart. Creates the leadpipe table when it is missing.
+ * dynalite: the DynamoDB API in process, a test peer for the AWS adapters (never the local host),
+ * optionally persisted in LevelDB. Creates the leadpipe table when it is missing.
  */
 export async function startDynamo(options: { dataDir?: string; tableName: string }): Promise<LocalDynamo> {
   const server = dynalite({

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../../../functions/config/load.ts';
-import { type EventPattern, routingRules } from '../../../functions/routing/rules.ts';
-import { matchesPattern } from '../../../local/event-pattern.ts';
-import { fullLead, leadReceived } from '../schemas/lead-factory.ts';
+import { parseConfig } from '../../../../functions/config/load.ts';
+import { type EventPattern, routingRules } from '../../../../functions/routing/rules.ts';
+import { matchesPattern } from '../../../../adapters/embedded/event-pattern.ts';
+import { fullLead, leadReceived } from '../../schemas/lead-factory.ts';
 
 // Cases follow the EventBridge user guide, "Content filtering in Amazon EventBridge event patterns".
 describe('matchesPattern', () => {

@@ -13,7 +13,7 @@ export interface LocalSqs {
   end(): Promise<void>;
 }
 
-/** fauxqs: the SQS API in process, persisted in SQLite under the data dir. */
+/** fauxqs: the SQS API in process, a test peer for the AWS adapters (never the local host). */
 export async function startSqs(options: { dataDir?: string }): Promise<LocalSqs> {
   const dataDir = options.dataDir ? join(options.dataDir, 'sqs') : undefined;
   if (dataDir) await mkdir(dataDir, { recursive: true });

@@ -1,0 +1,156 @@
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+/** The one file the embedded default keeps everything in, inside the data dir. */
+export const DATABASE_FILE = 'leadpipe.db';
+
+/**
+ * How commits reach the disk. `full`: every durable commit is fsynced before it returns (SQLite
+ * WAL with synchronous=FULL), so a 202 means the lead is on disk, through a crash or a power
+ * loss. `normal`: written to the OS at commit, fsynced at checkpoints: survives a crash of the
+ * process, not of the machine (tests and benchmarks that say so).
+ */
+export type Durability = 'full' | 'normal';
+
+/** The data dir holds an older leadpipe's emulator state (dynalite / fauxqs) that may still hold leads. */
+export class LegacyDataDirError extends Error {
+  override readonly name = 'LegacyDataDirError';
+}
+
+export interface EmbeddedDatabase {
+  readonly db: DatabaseSync;
+  /** The database file, or ':memory:'. */
+  readonly location: string;
+  readonly durability: Durability;
+  /**
+   * Runs `work` in one transaction. `durable: false` commits without waiting for the disk: for
+   * writes whose loss on a power cut harms nothing (an in-progress claim). Callbacks queued with
+   * `afterCommit` during `work` run once the commit returned.
+   */
+  transaction<T>(work: () => T, options?: { durable?: boolean }): T;
+  afterCommit(callback: () => void): void;
+  close(): void;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS idempotency (
+  key TEXT PRIMARY KEY,
+  status TEXT NOT NULL,
+  expiry INTEGER NOT NULL,            -- epoch seconds
+  in_progress_expiry INTEGER,         -- epoch milliseconds
+  data TEXT,                          -- JSON
+  payload_hash TEXT
+) STRICT;
+CREATE TABLE IF NOT EXISTS quarantine (
+  lead_id TEXT PRIMARY KEY,
+  received_at TEXT NOT NULL,
+  expires_at INTEGER NOT NULL,        -- epoch seconds
+  entry TEXT NOT NULL                 -- JSON
+) STRICT;
+CREATE TABLE IF NOT EXISTS shapes (
+  source TEXT PRIMARY KEY,
+  paths TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  updated_at TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS queues (
+  name TEXT PRIMARY KEY,
+  dead_letter_queue TEXT,
+  max_receive_count INTEGER
+) STRICT;
+CREATE TABLE IF NOT EXISTS messages (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  queue TEXT NOT NULL,
+  body TEXT NOT NULL,
+  sent_at INTEGER NOT NULL,           -- epoch ms
+  visible_at INTEGER NOT NULL,        -- epoch ms
+  receive_count INTEGER NOT NULL DEFAULT 0,
+  first_received_at INTEGER,
+  receipt TEXT,                       -- handle of the latest receive
+  in_flight INTEGER NOT NULL DEFAULT 0,
+  why TEXT                            -- JSON DeadLetterReason, in a dead-letter queue
+) STRICT;
+CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, visible_at);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_receipt ON messages (receipt) WHERE receipt IS NOT NULL;
+`;
+
+/**
+ * Opens (creating when missing) the embedded default's SQLite database: WAL, one writer, busy
+ * waits of up to 5 s for another process (the CLI) holding the write lock. With a data dir, the
+ * dir is 0700 and the files 0600: they hold leads' personal data. Without one, in memory (tests).
+ */
+export function openDatabase(options: { dataDir?: string; durability?: Durability } = {}): EmbeddedDatabase {
+  const durability = options.durability ?? 'full';
+  const location = options.dataDir ? prepareDataDir(options.dataDir) : ':memory:';
+  const db = new DatabaseSync(location, { timeout: 5000 });
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec(`PRAGMA synchronous = ${durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  db.exec(SCHEMA);
+  if (options.dataDir) {
+    for (const suffix of ['', '-wal', '-shm']) {
+      if (existsSync(location + suffix)) chmodSync(location + suffix, 0o600);
+    }
+  }
+
+  let pending: (() => void)[] | undefined;
+  let depth = 0;
+  const syncFull = durability === 'full';
+  const database: EmbeddedDatabase = {
+    db,
+    location,
+    durability,
+    transaction(work, transactionOptions = {}) {
+      // Nested calls join the outer transaction.
+      if (depth > 0) return work();
+      const relaxed = syncFull && transactionOptions.durable === false;
+      if (relaxed) db.exec('PRAGMA synchronous = NORMAL');
+      const callbacks: (() => void)[] = [];
+      pending = callbacks;
+      depth++;
+      db.exec('BEGIN IMMEDIATE');
+      let result: ReturnType<typeof work>;
+      try {
+        result = work();
+        db.exec('COMMIT');
+      } catch (error) {
+        if (db.isTransaction) db.exec('ROLLBACK');
+        throw error;
+      } finally {
+        depth--;
+        pending = undefined;
+        if (relaxed) db.exec('PRAGMA synchronous = FULL');
+      }
+      for (const callback of callbacks) callback();
+      return result;
+    },
+    afterCommit(callback) {
+      if (pending) pending.push(callback);
+      else callback();
+    },
+    close() {
+      if (db.isOpen) db.close();
+    },
+  };
+  return database;
+}
+
+/** Creates the data dir (0700) and the database file (0600); refuses an older emulator layout. */
+function prepareDataDir(dataDir: string): string {
+  const legacy = ['dynamodb', 'sqs'].filter((name) => existsSync(join(dataDir, name)));
+  if (legacy.length > 0) {
+    throw new LegacyDataDirError(
+      `The data dir ${dataDir} holds state from an earlier leadpipe (${legacy.map((name) => `${name}/`).join(', ')}: ` +
+        'the DynamoDB and SQS emulators), which this version no longer reads. Leads may still be queued there.\n' +
+        '  To keep them: run the earlier version on this data dir until its queues and dead-letter queues are empty ' +
+        '(`leadpipe dlq list <destination>`), then move those folders away.\n' +
+        '  To start afresh: set LEADPIPE_DATA_DIR to a new directory.',
+    );
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700);
+  const file = join(dataDir, DATABASE_FILE);
+  closeSync(openSync(file, 'a', 0o600));
+  return file;
+}

@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto';
+import type {
+  DeadLetterReason,
+  DeliveryQueue,
+  QueueDepth,
+  QueueMessage,
+  RedriveResult,
+  StoredDeadLetter,
+} from '../../functions/ports.ts';
+import type { EmbeddedDatabase } from './database.ts';
+import { write } from './write-scope.ts';
+
+/** The dead-letter queue of a destination's queue. */
+export const deadLetterQueueName = (destination: string) => `${destination}-dlq`;
+
+/** Rows moved per redrive transaction: small enough to keep the write lock briefly. */
+const REDRIVE_CHUNK = 100;
+
+export interface Readiness {
+  ready: number;
+  /** When the oldest ready message became ready (epoch ms). */
+  oldestReadyAt?: number;
+  /** When the next hidden or delayed message becomes visible (epoch ms). */
+  nextVisibleAt?: number;
+}
+
+interface MessageRow {
+  seq: number;
+  id: string;
+  body: string;
+  sent_at: number;
+  receive_count: number;
+  first_received_at: number | null;
+  why: string | null;
+}
+
+export interface EmbeddedQueues {
+  /** Creates a destination's queue and dead-letter queue, or updates the receive limit. */
+  ensure(destination: string, settings: { maxReceiveCount: number }): void;
+  /**
+   * Adds messages to a queue. Inside a write scope the insert is staged and commits with the
+   * invocation's idempotency record; consumers are woken once it is committed.
+   */
+  send(queue: string, bodies: readonly string[]): void;
+  /** The destination's queue as the deliver engine, the consumer and the CLI use it. */
+  deliveryQueue(destination: string): DeliveryQueue;
+  /** Calls `listener` after each commit that made messages ready on `queue`; returns an unsubscribe. */
+  onSend(queue: string, listener: () => void): () => void;
+  /** What a consumer needs to decide: how many are ready, since when, and when the next one will be. */
+  readiness(queue: string): Readiness;
+  /**
+   * Makes every message still held by a receive visible again. Only at start: the one process
+   * that received them is gone, so there is no need to wait out their visibility timeouts.
+   */
+  releaseInFlight(): number;
+}
+
+/**
+ * SQS's semantics on the embedded database: a received message is hidden for its visibility
+ * timeout and comes back unless deleted; every receive counts; a receive past the queue's
+ * maxReceiveCount moves the message to the dead-letter queue instead (SQS's redrive policy);
+ * moves between queues are single transactions, so a message is never in both or in neither.
+ * Bodies are stored as given: any Unicode a lead has.
+ */
+export function createEmbeddedQueues(
+  database: EmbeddedDatabase,
+  now: () => number = Date.now,
+): EmbeddedQueues {
+  const { db } = database;
+  const listeners = new Map<string, Set<() => void>>();
+  const notify = (queue: string) => {
+    for (const listener of listeners.get(queue) ?? []) listener();
+  };
+
+  const insert = db.prepare(
+    'INSERT INTO messages (id, queue, body, sent_at, visible_at) VALUES (?, ?, ?, ?, ?)',
+  );
+  const settle = {
+    delete: db.prepare('DELETE FROM messages WHERE queue = ? AND receipt = ?'),
+    retry: db.prepare('UPDATE messages SET visible_at = ?, in_flight = 0 WHERE queue = ? AND receipt = ?'),
+    move: db.prepare(
+      `UPDATE messages SET queue = ?, why = ?, receipt = NULL, in_flight = 0, receive_count = 0,
+         first_received_at = NULL, sent_at = ?, visible_at = ?
+       WHERE queue = ? AND receipt = ?`,
+    ),
+  };
+
+  const readinessQuery = db.prepare(
+    `SELECT COALESCE(SUM(visible_at <= ?1), 0) AS ready,
+       MIN(CASE WHEN visible_at <= ?1 THEN visible_at END) AS oldest,
+       MIN(CASE WHEN visible_at > ?1 THEN visible_at END) AS next
+     FROM messages WHERE queue = ?2`,
+  );
+
+  function sendNow(queue: string, bodies: readonly string[], delayMs = 0): void {
+    const at = now();
+    for (const body of bodies) insert.run(randomUUID(), queue, body, at, at + delayMs);
+    database.afterCommit(() => notify(queue));
+  }
+
+  function receive(queue: string, max: number, visibilityTimeoutSeconds: number): QueueMessage[] {
+    return database.transaction(() => {
+      const at = now();
+      const limit = db
+        .prepare('SELECT dead_letter_queue, max_receive_count FROM queues WHERE name = ?')
+        .get(queue) as { dead_letter_queue: string | null; max_receive_count: number | null } | undefined;
+      const rows = db
+        .prepare(
+          'SELECT seq, id, body, sent_at, receive_count, first_received_at FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?',
+        )
+        .all(queue, at, max) as unknown as MessageRow[];
+      const received: QueueMessage[] = [];
+      for (const row of rows) {
+        if (
+          limit?.dead_letter_queue &&
+          limit.max_receive_count &&
+          row.receive_count >= limit.max_receive_count
+        ) {
+          // The redrive policy: received too often without being deleted (a handler that crashes on it).
+          db.prepare(
+            `UPDATE messages SET queue = ?, why = NULL, receipt = NULL, in_flight = 0, sent_at = ?, visible_at = ?
+             WHERE seq = ?`,
+          ).run(limit.dead_letter_queue, at, at, row.seq);
+          continue;
+        }
+        const receiptHandle = randomUUID();
+        const firstReceivedAt = row.first_received_at ?? at;
+        db.prepare(
+          `UPDATE messages SET receive_count = receive_count + 1, first_received_at = ?, receipt = ?,
+             in_flight = 1, visible_at = ? WHERE seq = ?`,
+        ).run(firstReceivedAt, receiptHandle, at + visibilityTimeoutSeconds * 1000, row.seq);
+        received.push({
+          messageId: row.id,
+          receiptHandle,
+          body: row.body,
+          receiveCount: row.receive_count + 1,
+          sentAt: row.sent_at,
+          firstReceivedAt,
+        });
+      }
+      return received;
+    });
+  }
+
+  function depth(queue: string): QueueDepth {
+    const row = db
+      .prepare(
+        `SELECT
+           COALESCE(SUM(visible_at <= ?1), 0) AS visible,
+           COALESCE(SUM(visible_at > ?1 AND in_flight = 1), 0) AS inFlight,
+           COALESCE(SUM(visible_at > ?1 AND in_flight = 0), 0) AS delayed
+         FROM messages WHERE queue = ?2`,
+      )
+      .get(now(), queue) as { visible: number; inFlight: number; delayed: number };
+    return { visible: row.visible, inFlight: row.inFlight, delayed: row.delayed };
+  }
+
+  function redrive(
+    destination: string,
+    options: Parameters<DeliveryQueue['redrive']>[0] & object,
+  ): RedriveResult {
+    const dlq = deadLetterQueueName(destination);
+    const limit = options.limit ?? Number.POSITIVE_INFINITY;
+    const total = Math.min(limit, depth(dlq).visible);
+    const result: RedriveResult = { moved: 0, failed: 0, total, errors: [] };
+    options.onProgress?.({ moved: 0, failed: 0, total });
+    while (result.moved < total) {
+      const moved = database.transaction(() => {
+        const at = now();
+        const changes = db
+          .prepare(
+            `UPDATE messages SET queue = ?1, why = NULL, receipt = NULL, in_flight = 0, receive_count = 0,
+               first_received_at = NULL, sent_at = ?2, visible_at = ?2
+             WHERE seq IN (SELECT seq FROM messages WHERE queue = ?3 ORDER BY seq LIMIT ?4)`,
+          )
+          .run(destination, at, dlq, Math.min(REDRIVE_CHUNK, total - result.moved)).changes;
+        return Number(changes);
+      });
+      if (moved === 0) break;
+      notify(destination);
+      result.moved += moved;
+      options.onProgress?.({ moved: result.moved, failed: 0, total });
+    }
+    return result;
+  }
+
+  function deliveryQueue(destination: string): DeliveryQueue {
+    const dlq = deadLetterQueueName(destination);
+    const moveTo = (
+      target: string,
+      message: { receiptHandle: string },
+      why: DeadLetterReason | null,
+      delayMs: number,
+    ) =>
+      write(database, () => {
+        const at = now();
+        settle.move.run(
+          target,
+          why ? JSON.stringify(why) : null,
+          at,
+          at + delayMs,
+          destination,
+          message.receiptHandle,
+        );
+        if (target === destination) database.afterCommit(() => notify(destination));
+      });
+    return {
+      destination,
+      async receive(max, visibilityTimeoutSeconds) {
+        return receive(destination, max, visibilityTimeoutSeconds);
+      },
+      async delete(receiptHandles) {
+        if (receiptHandles.length === 0) return;
+        write(database, () => {
+          for (const handle of receiptHandles) settle.delete.run(destination, handle);
+        });
+      },
+      async retryAfter(receiptHandle, seconds) {
+        write(database, () => {
+          settle.retry.run(now() + seconds * 1000, destination, receiptHandle);
+        });
+      },
+      async deadLetter(message, why) {
+        moveTo(dlq, message, why, 0);
+      },
+      async requeue(message, delaySeconds) {
+        moveTo(destination, message, null, delaySeconds * 1000);
+      },
+      async depth() {
+        return { queue: depth(destination), deadLetters: depth(dlq) };
+      },
+      async peekDeadLetters(max) {
+        const rows = db
+          .prepare(
+            'SELECT seq, id, body, sent_at, receive_count, first_received_at, why FROM messages WHERE queue = ? ORDER BY seq LIMIT ?',
+          )
+          .all(dlq, max) as unknown as MessageRow[];
+        return rows.map(
+          (row): StoredDeadLetter => ({
+            messageId: row.id,
+            body: row.body,
+            ...(row.why ? { why: JSON.parse(row.why) as DeadLetterReason } : {}),
+            sentAt: row.sent_at,
+            receiveCount: row.receive_count,
+          }),
+        );
+      },
+      async redrive(options = {}) {
+        return redrive(destination, options);
+      },
+    };
+  }
+
+  return {
+    ensure(destination, settings) {
+      database.transaction(() => {
+        const upsert = db.prepare(
+          `INSERT INTO queues (name, dead_letter_queue, max_receive_count) VALUES (?, ?, ?)
+           ON CONFLICT (name) DO UPDATE SET dead_letter_queue = excluded.dead_letter_queue,
+             max_receive_count = excluded.max_receive_count`,
+        );
+        upsert.run(deadLetterQueueName(destination), null, null);
+        upsert.run(destination, deadLetterQueueName(destination), settings.maxReceiveCount);
+      });
+    },
+    send(queue, bodies) {
+      write(database, () => sendNow(queue, bodies));
+    },
+    deliveryQueue,
+    onSend(queue, listener) {
+      const set = listeners.get(queue) ?? new Set();
+      set.add(listener);
+      listeners.set(queue, set);
+      return () => set.delete(listener);
+    },
+    readiness(queue) {
+      const row = readinessQuery.get(now(), queue) as {
+        ready: number;
+        oldest: number | null;
+        next: number | null;
+      };
+      return {
+        ready: row.ready,
+        ...(row.oldest === null ? {} : { oldestReadyAt: row.oldest }),
+        ...(row.next === null ? {} : { nextVisibleAt: row.next }),
+      };
+    },
+    releaseInFlight() {
+      return Number(
+        database.transaction(
+          () =>
+            db.prepare('UPDATE messages SET visible_at = ?, in_flight = 0 WHERE in_flight = 1').run(now())
+              .changes,
+        ),
+      );
+    },
+  };
+}

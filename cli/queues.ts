@@ -1,0 +1,87 @@
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsDeliveryQueue } from '../adapters/aws/delivery-queue.ts';
+import type { DeliveryQueue } from '../functions/ports.ts';
+import { openEmbeddedStore } from '../local/embedded-store.ts';
+import type { LeadpipeConfig } from '../schemas/generated/config.ts';
+import { CliError } from './errors.ts';
+
+/** One destination's queues, wherever they are, and how to let go of them. */
+export interface OpenQueue {
+  queue: DeliveryQueue;
+  /** Where the queues are, for messages: "the local data dir (…)" or "AWS (…)". */
+  where: string;
+  close(): void;
+}
+
+/**
+ * The local queues: read straight from the data dir's database, whether or not a host is
+ * running (a running host picks redriven messages up within a second).
+ */
+export function localDeliveryQueue(config: LeadpipeConfig, destination: string, dataDir: string): OpenQueue {
+  if (!Object.hasOwn(config.destinations, destination)) {
+    const known = Object.keys(config.destinations).join(', ') || 'none';
+    throw new CliError(`The config has no destination "${destination}". Destinations: ${known}`);
+  }
+  const store = openEmbeddedStore(config, { dataDir, mustExist: true });
+  return {
+    queue: store.queues.deliveryQueue(destination),
+    where: `the local data dir (${dataDir})`,
+    close: () => store.close(),
+  };
+}
+
+export interface AwsQueueOptions {
+  /** Queue names are `<prefix>-<destination>` and `<prefix>-<destination>-dlq`; default 'leadpipe'. */
+  prefix?: string;
+  region?: string;
+  /** Injectable for tests; default a client using the default credential chain. */
+  sqs?: SQSClient;
+}
+
+/** A deployed destination's queues, found by name with GetQueueUrl (default credential chain and region). */
+export async function awsDeliveryQueue(
+  destination: string,
+  options: AwsQueueOptions = {},
+): Promise<OpenQueue> {
+  const prefix = options.prefix ?? 'leadpipe';
+  const sqs = options.sqs ?? new SQSClient(options.region ? { region: options.region } : {});
+  const name = `${prefix}-${destination}`;
+  try {
+    const [queueUrl, deadLetterQueueUrl] = await Promise.all([
+      queueUrlFor(sqs, name),
+      queueUrlFor(sqs, `${name}-dlq`),
+    ]);
+    const region = await sqs.config.region();
+    return {
+      queue: createSqsDeliveryQueue({ sqs, destination, queueUrl, deadLetterQueueUrl }),
+      where: `AWS (${region}, ${name})`,
+      close: () => {
+        if (!options.sqs) sqs.destroy();
+      },
+    };
+  } catch (error) {
+    if (!options.sqs) sqs.destroy();
+    throw error;
+  }
+}
+
+async function queueUrlFor(sqs: SQSClient, queueName: string): Promise<string> {
+  try {
+    const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }));
+    if (!QueueUrl) throw new CliError(`SQS returned no URL for the queue ${queueName}`);
+    return QueueUrl;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
+    const name = (error as Error).name;
+    if (name === 'QueueDoesNotExist' || name === 'AWS.SimpleQueueService.NonExistentQueue') {
+      throw new CliError(
+        `There is no SQS queue named ${queueName} in this account and region. Check --prefix and --region.`,
+        { cause: error },
+      );
+    }
+    // Credential and network problems: the SDK's message says what to fix and carries no secrets.
+    throw new CliError(`Could not look up the queue ${queueName}: ${name}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,77 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { createEmbeddedBus, type EmbeddedBus } from '../adapters/embedded/bus.ts';
+import {
+  DATABASE_FILE,
+  type Durability,
+  type EmbeddedDatabase,
+  openDatabase,
+} from '../adapters/embedded/database.ts';
+import { SqliteIdempotencyStore } from '../adapters/embedded/idempotency-store.ts';
+import { createEmbeddedQuarantineStore } from '../adapters/embedded/quarantine-store.ts';
+import { createEmbeddedQueues, type EmbeddedQueues } from '../adapters/embedded/queues.ts';
+import { createEmbeddedShapeStore } from '../adapters/embedded/shape-store.ts';
+import { DEFAULT_MAX_ATTEMPTS } from '../functions/deliver/backoff.ts';
+import type { QuarantineStore, ShapeStore } from '../functions/ports.ts';
+import { routingRules } from '../functions/routing/rules.ts';
+import type { LeadpipeConfig } from '../schemas/generated/config.ts';
+
+/** The embedded default's adapters over one database, as the local host and the CLI use them. */
+export interface EmbeddedStore {
+  database: EmbeddedDatabase;
+  queues: EmbeddedQueues;
+  bus: EmbeddedBus;
+  quarantine: QuarantineStore;
+  shapes: ShapeStore;
+  /**
+   * A new idempotency layer over the database. Each user gets its own instance: Powertools
+   * configures a layer once, for the first idempotent function that uses it.
+   */
+  idempotency(): SqliteIdempotencyStore;
+  close(): void;
+}
+
+/** There is no leadpipe database in the data dir (the CLI never creates one). */
+export class NoLocalDataError extends Error {
+  override readonly name = 'NoLocalDataError';
+}
+
+/**
+ * Opens the data dir's database (in memory without one) with the config's destinations' queues
+ * and routing rules. `mustExist`: for the CLI, which reads what a host wrote and never starts an
+ * empty store by mistake.
+ */
+export function openEmbeddedStore(
+  config: LeadpipeConfig,
+  options: { dataDir?: string; durability?: Durability; mustExist?: boolean } = {},
+): EmbeddedStore {
+  if (options.mustExist && options.dataDir && !existsSync(join(options.dataDir, DATABASE_FILE))) {
+    throw new NoLocalDataError(
+      `There is no leadpipe database in ${options.dataDir} (${DATABASE_FILE}): start leadpipe once with this ` +
+        'LEADPIPE_DATA_DIR (npm start), or point LEADPIPE_DATA_DIR at the data dir you use.',
+    );
+  }
+  const database = openDatabase({
+    ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+    ...(options.durability ? { durability: options.durability } : {}),
+  });
+  const queues = createEmbeddedQueues(database);
+  for (const [name, destination] of Object.entries(config.destinations)) {
+    // The deliver engine dead-letters a lead itself, with its reason, after maxAttempts receives;
+    // the queue's own limit is the backstop for a handler that crashes on it.
+    queues.ensure(name, { maxReceiveCount: (destination.delivery?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) + 1 });
+  }
+  return {
+    database,
+    queues,
+    bus: createEmbeddedBus({
+      rules: routingRules(config),
+      queues,
+      destinations: Object.keys(config.destinations),
+    }),
+    quarantine: createEmbeddedQuarantineStore(database),
+    shapes: createEmbeddedShapeStore(database),
+    idempotency: () => new SqliteIdempotencyStore({ database }),
+    close: () => database.close(),
+  };
+}
