@@ -57,6 +57,7 @@ const { values } = parseArgs({
   options: {
     requests: { type: 'string', default: '5000' },
     connections: { type: 'string', default: '100' },
+    durability: { type: 'string', default: 'full' },
   },
 });
 const requests = Number(values.requests);
@@ -159,6 +160,7 @@ function startLeadpipe(): Promise<Target> {
     LEADPIPE_DATA_DIR: dataDir,
     LEADPIPE_CONFIG: configPath,
     LEADPIPE_LOG_LEVEL: 'ERROR',
+    LEADPIPE_DURABILITY: String(values.durability),
     BENCH_SOURCE_SECRET: SECRET,
     BENCH_HUBSPOT_TOKEN: 'pat-bench-token',
   });

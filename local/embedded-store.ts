@@ -27,7 +27,7 @@ export interface EmbeddedStore {
    * A new idempotency layer over the database. Each user gets its own instance: Powertools
    * configures a layer once, for the first idempotent function that uses it.
    */
-  idempotency(): SqliteIdempotencyStore;
+  idempotency(options?: { claims?: 'database' | 'memory' }): SqliteIdempotencyStore;
   close(): void;
 }
 
@@ -71,7 +71,7 @@ export function openEmbeddedStore(
     }),
     quarantine: createEmbeddedQuarantineStore(database),
     shapes: createEmbeddedShapeStore(database),
-    idempotency: () => new SqliteIdempotencyStore({ database }),
+    idempotency: (idempotencyOptions = {}) => new SqliteIdempotencyStore({ database, ...idempotencyOptions }),
     close: () => database.close(),
   };
 }

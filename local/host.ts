@@ -132,7 +132,8 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const ingest = wireIngest({
       config,
       ports: {
-        idempotency: store.idempotency(),
+        // The host owns its data dir (main.ts refuses a second one), so claims can live in memory.
+        idempotency: store.idempotency({ claims: 'memory' }),
         quarantine: store.quarantine,
         shapes: store.shapes,
         publishLeads: bus.publishLeads,

@@ -15,34 +15,35 @@ export function createEmbeddedQuarantineStore(
   database: EmbeddedDatabase,
   now: () => number = Date.now,
 ): QuarantineStore {
-  const { db } = database;
   const nowSeconds = () => Math.floor(now() / 1000);
   return {
     async put(entry) {
       const expiresAt = nowSeconds() + QUARANTINE_KEEP_SECONDS;
       write(database, () => {
-        db.prepare(
-          `INSERT INTO quarantine (lead_id, received_at, expires_at, entry) VALUES (?, ?, ?, ?)
+        database
+          .statement(
+            `INSERT INTO quarantine (lead_id, received_at, expires_at, entry) VALUES (?, ?, ?, ?)
            ON CONFLICT (lead_id) DO UPDATE SET received_at = excluded.received_at,
              expires_at = excluded.expires_at, entry = excluded.entry`,
-        ).run(entry.leadId, entry.receivedAt, expiresAt, JSON.stringify(entry));
+          )
+          .run(entry.leadId, entry.receivedAt, expiresAt, JSON.stringify(entry));
       });
     },
     async get(leadId) {
-      const row = db
-        .prepare('SELECT entry FROM quarantine WHERE lead_id = ? AND expires_at >= ?')
+      const row = database
+        .statement('SELECT entry FROM quarantine WHERE lead_id = ? AND expires_at >= ?')
         .get(leadId, nowSeconds()) as { entry: string } | undefined;
       return row ? (JSON.parse(row.entry) as QuarantinedPayload) : undefined;
     },
     async list() {
-      const rows = db
-        .prepare('SELECT entry FROM quarantine WHERE expires_at >= ? ORDER BY received_at, lead_id')
+      const rows = database
+        .statement('SELECT entry FROM quarantine WHERE expires_at >= ? ORDER BY received_at, lead_id')
         .all(nowSeconds()) as { entry: string }[];
       return rows.map((row) => JSON.parse(row.entry) as QuarantinedPayload);
     },
     async remove(leadId) {
       write(database, () => {
-        db.prepare('DELETE FROM quarantine WHERE lead_id = ?').run(leadId);
+        database.statement('DELETE FROM quarantine WHERE lead_id = ?').run(leadId);
       });
     },
   };
@@ -52,7 +53,7 @@ export function createEmbeddedQuarantineStore(
 export function removeExpiredQuarantine(database: EmbeddedDatabase, now = Date.now()): number {
   return Number(
     database.transaction(() =>
-      database.db.prepare('DELETE FROM quarantine WHERE expires_at < ?').run(Math.floor(now / 1000)),
+      database.statement('DELETE FROM quarantine WHERE expires_at < ?').run(Math.floor(now / 1000)),
     ).changes,
   );
 }

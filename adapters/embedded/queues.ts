@@ -66,26 +66,27 @@ export function createEmbeddedQueues(
   database: EmbeddedDatabase,
   now: () => number = Date.now,
 ): EmbeddedQueues {
-  const { db } = database;
   const listeners = new Map<string, Set<() => void>>();
   const notify = (queue: string) => {
     for (const listener of listeners.get(queue) ?? []) listener();
   };
 
-  const insert = db.prepare(
+  const insert = database.statement(
     'INSERT INTO messages (id, queue, body, sent_at, visible_at) VALUES (?, ?, ?, ?, ?)',
   );
   const settle = {
-    delete: db.prepare('DELETE FROM messages WHERE queue = ? AND receipt = ?'),
-    retry: db.prepare('UPDATE messages SET visible_at = ?, in_flight = 0 WHERE queue = ? AND receipt = ?'),
-    move: db.prepare(
+    delete: database.statement('DELETE FROM messages WHERE queue = ? AND receipt = ?'),
+    retry: database.statement(
+      'UPDATE messages SET visible_at = ?, in_flight = 0 WHERE queue = ? AND receipt = ?',
+    ),
+    move: database.statement(
       `UPDATE messages SET queue = ?, why = ?, receipt = NULL, in_flight = 0, receive_count = 0,
          first_received_at = NULL, sent_at = ?, visible_at = ?
        WHERE queue = ? AND receipt = ?`,
     ),
   };
 
-  const readinessQuery = db.prepare(
+  const readinessQuery = database.statement(
     `SELECT COALESCE(SUM(visible_at <= ?1), 0) AS ready,
        MIN(CASE WHEN visible_at <= ?1 THEN visible_at END) AS oldest,
        MIN(CASE WHEN visible_at > ?1 THEN visible_at END) AS next
@@ -101,11 +102,11 @@ export function createEmbeddedQueues(
   function receive(queue: string, max: number, visibilityTimeoutSeconds: number): QueueMessage[] {
     return database.transaction(() => {
       const at = now();
-      const limit = db
-        .prepare('SELECT dead_letter_queue, max_receive_count FROM queues WHERE name = ?')
+      const limit = database
+        .statement('SELECT dead_letter_queue, max_receive_count FROM queues WHERE name = ?')
         .get(queue) as { dead_letter_queue: string | null; max_receive_count: number | null } | undefined;
-      const rows = db
-        .prepare(
+      const rows = database
+        .statement(
           'SELECT seq, id, body, sent_at, receive_count, first_received_at FROM messages WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, seq LIMIT ?',
         )
         .all(queue, at, max) as unknown as MessageRow[];
@@ -117,18 +118,22 @@ export function createEmbeddedQueues(
           row.receive_count >= limit.max_receive_count
         ) {
           // The redrive policy: received too often without being deleted (a handler that crashes on it).
-          db.prepare(
-            `UPDATE messages SET queue = ?, why = NULL, receipt = NULL, in_flight = 0, sent_at = ?, visible_at = ?
+          database
+            .statement(
+              `UPDATE messages SET queue = ?, why = NULL, receipt = NULL, in_flight = 0, sent_at = ?, visible_at = ?
              WHERE seq = ?`,
-          ).run(limit.dead_letter_queue, at, at, row.seq);
+            )
+            .run(limit.dead_letter_queue, at, at, row.seq);
           continue;
         }
         const receiptHandle = randomUUID();
         const firstReceivedAt = row.first_received_at ?? at;
-        db.prepare(
-          `UPDATE messages SET receive_count = receive_count + 1, first_received_at = ?, receipt = ?,
+        database
+          .statement(
+            `UPDATE messages SET receive_count = receive_count + 1, first_received_at = ?, receipt = ?,
              in_flight = 1, visible_at = ? WHERE seq = ?`,
-        ).run(firstReceivedAt, receiptHandle, at + visibilityTimeoutSeconds * 1000, row.seq);
+          )
+          .run(firstReceivedAt, receiptHandle, at + visibilityTimeoutSeconds * 1000, row.seq);
         received.push({
           messageId: row.id,
           receiptHandle,
@@ -143,8 +148,8 @@ export function createEmbeddedQueues(
   }
 
   function depth(queue: string): QueueDepth {
-    const row = db
-      .prepare(
+    const row = database
+      .statement(
         `SELECT
            COALESCE(SUM(visible_at <= ?1), 0) AS visible,
            COALESCE(SUM(visible_at > ?1 AND in_flight = 1), 0) AS inFlight,
@@ -167,8 +172,8 @@ export function createEmbeddedQueues(
     while (result.moved < total) {
       const moved = database.transaction(() => {
         const at = now();
-        const changes = db
-          .prepare(
+        const changes = database
+          .statement(
             `UPDATE messages SET queue = ?1, why = NULL, receipt = NULL, in_flight = 0, receive_count = 0,
                first_received_at = NULL, sent_at = ?2, visible_at = ?2
              WHERE seq IN (SELECT seq FROM messages WHERE queue = ?3 ORDER BY seq LIMIT ?4)`,
@@ -230,8 +235,8 @@ export function createEmbeddedQueues(
         return { queue: depth(destination), deadLetters: depth(dlq) };
       },
       async peekDeadLetters(max) {
-        const rows = db
-          .prepare(
+        const rows = database
+          .statement(
             'SELECT seq, id, body, sent_at, receive_count, first_received_at, why FROM messages WHERE queue = ? ORDER BY seq LIMIT ?',
           )
           .all(dlq, max) as unknown as MessageRow[];
@@ -254,7 +259,7 @@ export function createEmbeddedQueues(
   return {
     ensure(destination, settings) {
       database.transaction(() => {
-        const upsert = db.prepare(
+        const upsert = database.statement(
           `INSERT INTO queues (name, dead_letter_queue, max_receive_count) VALUES (?, ?, ?)
            ON CONFLICT (name) DO UPDATE SET dead_letter_queue = excluded.dead_letter_queue,
              max_receive_count = excluded.max_receive_count`,
@@ -289,8 +294,9 @@ export function createEmbeddedQueues(
       return Number(
         database.transaction(
           () =>
-            db.prepare('UPDATE messages SET visible_at = ?, in_flight = 0 WHERE in_flight = 1').run(now())
-              .changes,
+            database
+              .statement('UPDATE messages SET visible_at = ?, in_flight = 0 WHERE in_flight = 1')
+              .run(now()).changes,
         ),
       );
     },

@@ -7,10 +7,9 @@ export function createEmbeddedShapeStore(
   database: EmbeddedDatabase,
   now: () => Date = () => new Date(),
 ): ShapeStore {
-  const { db } = database;
   return {
     async load(source) {
-      const row = db.prepare('SELECT paths, version FROM shapes WHERE source = ?').get(source) as
+      const row = database.statement('SELECT paths, version FROM shapes WHERE source = ?').get(source) as
         | { paths: string; version: number }
         | undefined;
       return row
@@ -23,13 +22,13 @@ export function createEmbeddedShapeStore(
       const at = now().toISOString();
       const changes = database.transaction(() =>
         expectedVersion === undefined
-          ? db
-              .prepare(
+          ? database
+              .statement(
                 'INSERT INTO shapes (source, paths, version, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (source) DO NOTHING',
               )
               .run(source, json, version, at).changes
-          : db
-              .prepare(
+          : database
+              .statement(
                 'UPDATE shapes SET paths = ?, version = ?, updated_at = ? WHERE source = ? AND version = ?',
               )
               .run(json, version, at, source, expectedVersion).changes,

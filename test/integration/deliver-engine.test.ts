@@ -1,36 +1,25 @@
-import {
-  ReceiveMessageCommand,
-  SendMessageCommand,
-  type SendMessageCommandInput,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DLQ_ATTRIBUTES } from '../../functions/deliver/dead-letter.ts';
-import { createDeliver, type DeliverDependencies } from '../../functions/deliver/deliver.ts';
+import { afterEach, describe, expect, it } from 'vitest';
+import { toSqsRecord } from '../../adapters/embedded/consumer.ts';
+import { type EmbeddedDatabase, openDatabase } from '../../adapters/embedded/database.ts';
+import { createEmbeddedQueues, type EmbeddedQueues } from '../../adapters/embedded/queues.ts';
+import { describeDeadLetter } from '../../functions/deliver/dead-letter.ts';
+import {
+  type BatchSummary,
+  createDeliver,
+  type DeliverDependencies,
+} from '../../functions/deliver/deliver.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
-import type { DestinationAdapter, OpsAlertSink, Outcome } from '../../functions/ports.ts';
+import type { DeliveryQueue, DestinationAdapter, OpsAlertSink, Outcome } from '../../functions/ports.ts';
 import { LEAD_RECEIVED, OPS_ALERT } from '../../functions/routing/rules.ts';
-import { toRecord } from '../../local/poller.ts';
-import { type DestinationQueues, ensureDestinationQueues, type LocalSqs, startSqs } from '../support/sqs-peer.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 import { eventBridgeEnvelope, fullLead, leadId, leadReceived } from '../unit/schemas/lead-factory.ts';
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const logger = createLogger({ logLevel: 'SILENT' });
-let sqsServer: LocalSqs;
-let sqs: SQSClient;
-let queueCount = 0;
-
-beforeAll(async () => {
-  sqsServer = await startSqs({});
-  sqs = new SQSClient({ endpoint: sqsServer.endpoint, region: 'us-east-1', credentials });
-});
-
-afterAll(async () => {
-  sqs.destroy();
-  await sqsServer.end();
+const opened: EmbeddedDatabase[] = [];
+afterEach(() => {
+  for (const database of opened.splice(0)) database.close();
 });
 
 /**
@@ -49,70 +38,63 @@ function fakeAdapter(outcomeFor: (lead: Lead) => Outcome, maxBatchSize = 10) {
   return { adapter, batches };
 }
 
-/** Fresh queues (30 s visibility, so only the engine makes a message visible early) and a harness. */
-async function harness(adapter: DestinationAdapter, overrides: Partial<DeliverDependencies> = {}) {
-  queueCount++;
-  const queues = await ensureDestinationQueues(sqs, `deliver-test-${queueCount}`, {
-    maxAttempts: 3,
-    visibilityTimeoutSeconds: 30,
-  });
+/**
+ * The engine on the embedded queue (the queue's own semantics are proven against SQS by the
+ * delivery-queue contract suite), with a clock the test moves: visibility is exact.
+ */
+function harness(adapter: DestinationAdapter, overrides: Partial<DeliverDependencies> = {}) {
+  const database = openDatabase();
+  opened.push(database);
+  const clock = { now: 1_800_000_000_000 };
+  const queues = createEmbeddedQueues(database, () => clock.now);
+  queues.ensure('crm', { maxReceiveCount: 4 });
+  const queue = queues.deliveryQueue('crm');
   const raised: OpsAlert[][] = [];
+  const summaries: BatchSummary[] = [];
   const deliver = createDeliver({
     destination: 'crm',
     adapter,
-    sqs,
-    queueUrl: queues.queueUrl,
-    deadLetterQueueUrl: queues.deadLetterQueueUrl,
+    queue,
     maxAttempts: 3,
     raiseAlerts: async (alerts) => {
       raised.push(alerts);
     },
     logger,
+    onBatch: (summary) => summaries.push(summary),
     random: () => 0,
     ...overrides,
   });
-  return { queues, deliver, raised };
+  return { queues, queue, deliver, raised, summaries, clock };
 }
-
-async function sendBodies(queues: DestinationQueues, bodies: string[]): Promise<void> {
-  for (const body of bodies)
-    await sqs.send(new SendMessageCommand({ QueueUrl: queues.queueUrl, MessageBody: body }));
-}
+type Harness = ReturnType<typeof harness>;
 
 const leadBody = (lead: Lead) => JSON.stringify(eventBridgeEnvelope(LEAD_RECEIVED, leadReceived(lead)));
 
-/** Receives up to `count` messages from a queue as Lambda records (waiting briefly for them). */
-async function receive(queueUrl: string, count: number, waitSeconds = 1): Promise<SQSRecord[]> {
-  const records: SQSRecord[] = [];
-  for (let tries = 0; records.length < count && tries < 5; tries++) {
-    const result = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: Math.min(10, count - records.length),
-        WaitTimeSeconds: waitSeconds,
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-    );
-    records.push(...(result.Messages ?? []).map((message) => toRecord(message, 'arn:test', 'us-east-1')));
-  }
-  return records;
+/** Receives up to `count` ready messages as Lambda records. */
+async function receive(queue: DeliveryQueue, count: number): Promise<SQSRecord[]> {
+  return (await queue.receive(count, 30)).map((message) => toSqsRecord(message, 'arn:aws:sqs:local:0:crm'));
 }
 
-/** Sends leads, receives them and runs one delivery over them. */
-async function deliverLeads(h: Awaited<ReturnType<typeof harness>>, bodies: string[]) {
-  await sendBodies(h.queues, bodies);
-  const records = await receive(h.queues.queueUrl, bodies.length);
+const deadLetters = async (h: Harness) => (await h.queue.peekDeadLetters(10)).map(describeDeadLetter);
+
+/** Sends leads, receives them and runs one delivery over them, as the consumer would (deleting successes). */
+async function deliverLeads(h: Harness, bodies: string[]) {
+  h.queues.send('crm', bodies);
+  const records = await receive(h.queue, bodies.length);
   expect(records).toHaveLength(bodies.length);
   const response = await h.deliver({ Records: records });
-  return { records, failures: response.batchItemFailures.map((failure) => failure.itemIdentifier) };
+  const failures = response.batchItemFailures.map((failure) => failure.itemIdentifier);
+  await h.queue.delete(
+    records.filter((record) => !failures.includes(record.messageId)).map((record) => record.receiptHandle),
+  );
+  return { records, failures };
 }
 
 describe('createDeliver', () => {
   it('reports delivered leads as successes', async () => {
     // Prepare
     const { adapter, batches } = fakeAdapter(() => ({ status: 'delivered' }));
-    const h = await harness(adapter);
+    const h = harness(adapter);
 
     // Act
     const { failures } = await deliverLeads(h, [
@@ -124,20 +106,27 @@ describe('createDeliver', () => {
     expect(failures).toEqual([]);
     expect(batches).toEqual([[leadId(1), leadId(2)]]);
     expect(h.raised).toEqual([]);
-    expect(await receive(h.queues.deadLetterQueueUrl, 1, 0)).toEqual([]);
+    expect(await h.queue.depth()).toEqual({
+      queue: { visible: 0, inFlight: 0, delayed: 0 },
+      deadLetters: { visible: 0, inFlight: 0, delayed: 0 },
+    });
+    expect(h.summaries).toEqual([
+      { records: 2, delivered: 2, retried: 0, deadLettered: 0, blocked: 0, unsettled: 0 },
+    ]);
   });
 
   it('reports a retry as a batch item failure and makes it visible after its backoff', async () => {
     // Prepare: random 0 gives a 0 s backoff, so the message is back at once instead of after 30 s.
     const { adapter } = fakeAdapter(() => ({ status: 'retry', reason: 'HTTP 503' }));
-    const h = await harness(adapter);
+    const h = harness(adapter);
 
     // Act
     const { records, failures } = await deliverLeads(h, [leadBody(fullLead())]);
-    const again = await receive(h.queues.queueUrl, 1);
+    const again = await receive(h.queue, 1);
 
     // Assess
     expect(failures).toEqual([records[0]?.messageId]);
+    expect(h.summaries[0]?.retried).toBe(1);
     expect(again.map((record) => record.attributes.ApproximateReceiveCount)).toEqual(['2']);
     expect(h.raised).toEqual([]);
   });
@@ -148,58 +137,41 @@ describe('createDeliver', () => {
   ])('hides a retried lead for %s', async (_name, random, retryAfterMs, expected) => {
     // Prepare
     const { adapter } = fakeAdapter(() => ({ status: 'retry', reason: '429', retryAfterMs }));
-    const h = await harness(adapter, { random: () => random });
-    const visibility: number[] = [];
-    const recorder = sqs.middlewareStack;
-    recorder.add(
-      (next) => async (args) => {
-        const input = args.input as {
-          VisibilityTimeout?: number;
-          ReceiptHandle?: string;
-          MessageBody?: string;
-        };
-        if (input.ReceiptHandle && input.VisibilityTimeout !== undefined)
-          visibility.push(input.VisibilityTimeout);
-        return next(args);
-      },
-      { step: 'initialize', name: 'recordVisibility' },
-    );
+    const h = harness(adapter, { random: () => random });
 
     // Act
-    try {
-      await deliverLeads(h, [leadBody(fullLead())]);
-    } finally {
-      recorder.remove('recordVisibility');
-    }
+    await deliverLeads(h, [leadBody(fullLead())]);
 
     // Assess
-    expect(visibility).toEqual([expected]);
+    expect(h.queues.readiness('crm').nextVisibleAt).toBe(h.clock.now + expected * 1000);
   });
 
   it('dead-letters a lead that still needs a retry at maxAttempts, with its attributes, and alerts', async () => {
     // Prepare
     const { adapter } = fakeAdapter(() => ({ status: 'retry', reason: 'HTTP 503' }));
-    const h = await harness(adapter, { maxAttempts: 2 });
+    const h = harness(adapter, { maxAttempts: 2 });
     const lead = fullLead({ id: leadId(7) });
     const first = await deliverLeads(h, [leadBody(lead)]);
 
     // Act: the second receive is attempt 2 of 2.
-    const records = await receive(h.queues.queueUrl, 1);
+    const records = await receive(h.queue, 1);
     const second = await h.deliver({ Records: records });
 
     // Assess
     expect(first.failures).toHaveLength(1);
     expect(second.batchItemFailures).toEqual([]);
-    const [dead] = await receive(h.queues.deadLetterQueueUrl, 1);
+    const [dead, ...more] = await deadLetters(h);
+    expect(more).toEqual([]);
     expect(dead?.body).toBe(leadBody(lead));
-    const attributes = dead?.messageAttributes ?? {};
-    expect(attributes[DLQ_ATTRIBUTES.reason]?.stringValue).toBe(
-      'gave up after 2 attempts; last error: HTTP 503',
-    );
-    expect(attributes[DLQ_ATTRIBUTES.attempts]).toMatchObject({ dataType: 'Number', stringValue: '2' });
-    expect(attributes[DLQ_ATTRIBUTES.destination]?.stringValue).toBe('crm');
-    expect(attributes[DLQ_ATTRIBUTES.leadId]?.stringValue).toBe(leadId(7));
-    expect(attributes[DLQ_ATTRIBUTES.failedAt]?.stringValue).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect(dead).toMatchObject({
+      hasLeadpipeAttributes: true,
+      reason: 'gave up after 2 attempts; last error: HTTP 503',
+      attempts: 2,
+      destination: 'crm',
+      leadId: leadId(7),
+    });
+    expect(dead?.failedAt).toMatch(/^\d{4}-\d\d-\d\dT/);
+    expect((await h.queue.depth()).queue).toEqual({ visible: 0, inFlight: 0, delayed: 0 });
     expect(h.raised).toEqual([
       [
         {
@@ -218,7 +190,7 @@ describe('createDeliver', () => {
     const { adapter } = fakeAdapter((lead) =>
       lead.id === leadId(1) ? { status: 'rejected', reason: 'INVALID_EMAIL' } : { status: 'delivered' },
     );
-    const h = await harness(adapter);
+    const h = harness(adapter);
 
     // Act
     const { failures } = await deliverLeads(h, [
@@ -228,12 +200,10 @@ describe('createDeliver', () => {
 
     // Assess
     expect(failures).toEqual([]);
-    const dead = await receive(h.queues.deadLetterQueueUrl, 2);
-    expect(dead.map((record) => record.messageAttributes[DLQ_ATTRIBUTES.leadId]?.stringValue)).toEqual([
-      leadId(1),
-    ]);
-    expect(dead[0]?.messageAttributes[DLQ_ATTRIBUTES.reason]?.stringValue).toBe('INVALID_EMAIL');
-    expect(dead[0]?.messageAttributes[DLQ_ATTRIBUTES.attempts]?.stringValue).toBe('1');
+    const dead = await deadLetters(h);
+    expect(dead.map((letter) => letter.leadId)).toEqual([leadId(1)]);
+    expect(dead[0]).toMatchObject({ reason: 'INVALID_EMAIL', attempts: 1 });
+    expect(h.summaries[0]).toMatchObject({ delivered: 1, deadLettered: 1 });
     expect(h.raised.flat()).toEqual([
       { kind: 'dead-lettered', destination: 'crm', leadId: leadId(1), reason: 'INVALID_EMAIL', attempts: 1 },
     ]);
@@ -242,45 +212,34 @@ describe('createDeliver', () => {
   it('requeues blocked leads as fresh copies and raises one credentials-refused alert', async () => {
     // Prepare: no delay, so the copies can be received at once.
     const { adapter } = fakeAdapter(() => ({ status: 'blocked', reason: 'HTTP 401' }));
-    const h = await harness(adapter, { blockedDelaySeconds: 0 });
+    const h = harness(adapter, { blockedDelaySeconds: 0 });
     const bodies = [leadBody(fullLead({ id: leadId(1) })), leadBody(fullLead({ id: leadId(2) }))];
 
     // Act
     const { records, failures } = await deliverLeads(h, bodies);
-    const copies = await receive(h.queues.queueUrl, 2);
+    const copies = await receive(h.queue, 2);
 
     // Assess
     expect(failures).toEqual([]);
     expect(copies.map((record) => record.body).sort()).toEqual([...bodies].sort());
-    expect(copies.map((record) => record.messageId)).not.toContain(records[0]?.messageId);
+    expect(copies.map((record) => record.receiptHandle)).not.toContain(records[0]?.receiptHandle);
     expect(copies.map((record) => record.attributes.ApproximateReceiveCount)).toEqual(['1', '1']);
     expect(h.raised).toEqual([[{ kind: 'credentials-refused', destination: 'crm', reason: 'HTTP 401' }]]);
-    expect(await receive(h.queues.deadLetterQueueUrl, 1, 0)).toEqual([]);
+    expect(h.summaries[0]?.blocked).toBe(2);
+    expect((await h.queue.depth()).deadLetters.visible).toBe(0);
   });
 
   it('asks SQS to delay a blocked copy by blockedDelaySeconds, at most 900', async () => {
     // Prepare
     const { adapter } = fakeAdapter(() => ({ status: 'blocked', reason: 'HTTP 403' }));
-    const h = await harness(adapter, { blockedDelaySeconds: 5_000 });
-    const sent: SendMessageCommandInput[] = [];
-    sqs.middlewareStack.add(
-      (next) => async (args) => {
-        const input = args.input as SendMessageCommandInput;
-        if (input.DelaySeconds !== undefined) sent.push(input);
-        return next(args);
-      },
-      { step: 'initialize', name: 'recordDelays' },
-    );
+    const h = harness(adapter, { blockedDelaySeconds: 5_000 });
 
     // Act
-    try {
-      await deliverLeads(h, [leadBody(fullLead())]);
-    } finally {
-      sqs.middlewareStack.remove('recordDelays');
-    }
+    await deliverLeads(h, [leadBody(fullLead())]);
 
     // Assess
-    expect(sent.map((input) => [input.QueueUrl, input.DelaySeconds])).toEqual([[h.queues.queueUrl, 900]]);
+    expect(await h.queue.depth()).toMatchObject({ queue: { visible: 0, inFlight: 0, delayed: 1 } });
+    expect(h.queues.readiness('crm').nextVisibleAt).toBe(h.clock.now + 900_000);
   });
 
   it.each([
@@ -303,7 +262,7 @@ describe('createDeliver', () => {
   ])('dead-letters %s with the reason, without calling the adapter', async (_name, body, reason) => {
     // Prepare
     const { adapter, batches } = fakeAdapter(() => ({ status: 'delivered' }));
-    const h = await harness(adapter);
+    const h = harness(adapter);
 
     // Act
     const { failures } = await deliverLeads(h, [body]);
@@ -311,16 +270,16 @@ describe('createDeliver', () => {
     // Assess
     expect(failures).toEqual([]);
     expect(batches).toEqual([]);
-    const [dead] = await receive(h.queues.deadLetterQueueUrl, 1);
+    const [dead] = await deadLetters(h);
     expect(dead?.body).toBe(body);
-    expect(dead?.messageAttributes[DLQ_ATTRIBUTES.reason]?.stringValue).toBe(reason);
-    expect(dead?.messageAttributes[DLQ_ATTRIBUTES.leadId]).toBeUndefined();
+    expect(dead?.reason).toBe(reason);
+    expect((await h.queue.peekDeadLetters(1))[0]?.why?.leadId).toBeUndefined();
   });
 
   it('delivers a lead that arrives twice in one batch once, and settles both records', async () => {
     // Prepare
     const { adapter, batches } = fakeAdapter(() => ({ status: 'retry', reason: 'HTTP 500' }));
-    const h = await harness(adapter);
+    const h = harness(adapter);
     const body = leadBody(fullLead({ id: leadId(9) }));
 
     // Act
@@ -339,7 +298,7 @@ describe('createDeliver', () => {
         throw new TypeError('bug in the adapter');
       },
     };
-    const h = await harness(adapter);
+    const h = harness(adapter);
 
     // Act
     const { records, failures } = await deliverLeads(h, [
@@ -349,13 +308,13 @@ describe('createDeliver', () => {
 
     // Assess
     expect(failures.sort()).toEqual(records.map((record) => record.messageId).sort());
-    expect(await receive(h.queues.deadLetterQueueUrl, 1, 0)).toEqual([]);
+    expect((await h.queue.depth()).deadLetters.visible).toBe(0);
   });
 
   it('hands leads to the adapter in chunks of its maxBatchSize', async () => {
     // Prepare
     const { adapter, batches } = fakeAdapter(() => ({ status: 'delivered' }), 2);
-    const h = await harness(adapter);
+    const h = harness(adapter);
     const bodies = [1, 2, 3, 4, 5].map((n) => leadBody(fullLead({ id: leadId(n) })));
 
     // Act
@@ -369,7 +328,7 @@ describe('createDeliver', () => {
   it('treats a lead the adapter gave no outcome for as a retry', async () => {
     // Prepare
     const adapter: DestinationAdapter = { maxBatchSize: 10, deliver: async () => new Map() };
-    const h = await harness(adapter);
+    const h = harness(adapter);
 
     // Act
     const { records, failures } = await deliverLeads(h, [leadBody(fullLead())]);
@@ -388,7 +347,7 @@ describe('createDeliver', () => {
         return new Map(alerts.map((_, index) => [index, { status: 'delivered' } as Outcome]));
       },
     };
-    const h = await harness(adapter, { opsAlerts });
+    const h = harness(adapter, { opsAlerts });
     const alert: OpsAlert = { kind: 'credentials-refused', destination: 'hubspot', reason: 'HTTP 401' };
 
     // Act
@@ -403,17 +362,15 @@ describe('createDeliver', () => {
   it('dead-letters ops alerts that reach a destination without an alert sink', async () => {
     // Prepare
     const { adapter } = fakeAdapter(() => ({ status: 'delivered' }));
-    const h = await harness(adapter);
+    const h = harness(adapter);
     const alert: OpsAlert = { kind: 'credentials-refused', destination: 'hubspot', reason: 'HTTP 401' };
 
     // Act
     await deliverLeads(h, [JSON.stringify(eventBridgeEnvelope(OPS_ALERT, alert))]);
 
     // Assess
-    const [dead] = await receive(h.queues.deadLetterQueueUrl, 1);
-    expect(dead?.messageAttributes[DLQ_ATTRIBUTES.reason]?.stringValue).toBe(
-      'this destination does not take ops alerts',
-    );
+    const [dead] = await deadLetters(h);
+    expect(dead?.reason).toBe('this destination does not take ops alerts');
     expect(h.raised).toEqual([]);
   });
 });

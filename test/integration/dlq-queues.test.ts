@@ -7,18 +7,17 @@ import {
 } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../adapters/aws/clients.ts';
-import {
-  awsDestinationQueues,
-  type DestinationQueueRefs,
-  peekDeadLetters,
-  queueDepth,
-  readDeadLetter,
-  redriveDeadLetters,
-} from '../../cli/aws-queues.ts';
+import { createSqsDeliveryQueue, DLQ_ATTRIBUTES } from '../../adapters/aws/delivery-queue.ts';
 import { createProgressReporter, progressBar, runDlq, type Terminal } from '../../cli/commands/dlq.ts';
 import { CliError } from '../../cli/errors.ts';
-import { DLQ_ATTRIBUTES } from '../../functions/deliver/dead-letter.ts';
-import { ensureDestinationQueues, type LocalSqs, startSqs } from '../support/sqs-peer.ts';
+import { awsDeliveryQueue, type OpenQueue } from '../../cli/queues.ts';
+import { describeDeadLetter } from '../../functions/deliver/dead-letter.ts';
+import {
+  type DestinationQueues,
+  ensureDestinationQueues,
+  type LocalSqs,
+  startSqs,
+} from '../support/sqs-peer.ts';
 
 const EMAIL = 'ada@example.com';
 
@@ -60,10 +59,11 @@ function captureTerminal(isTTY = false): Terminal & { lines: string[]; progressT
   };
 }
 
-describe('dead-letter queue tooling against an SQS API (fauxqs)', () => {
+describe('the SQS delivery queue and the dlq command against an SQS API (fauxqs)', () => {
   let server: LocalSqs;
   let sqs: SQSClient;
-  let refs: DestinationQueueRefs;
+  let urls: DestinationQueues;
+  let refs: OpenQueue;
   let run = 0;
 
   beforeAll(async () => {
@@ -81,7 +81,12 @@ describe('dead-letter queue tooling against an SQS API (fauxqs)', () => {
       maxAttempts: 3,
       visibilityTimeoutSeconds: 30,
     });
-    refs = { sqs, destination: 'hubspot', ...queues, where: 'fauxqs', close: () => undefined };
+    urls = queues;
+    refs = {
+      queue: createSqsDeliveryQueue({ sqs, destination: 'hubspot', ...queues }),
+      where: 'fauxqs',
+      close: () => undefined,
+    };
   });
 
   /** Puts a lead in the DLQ; `null` attributes: as the redrive policy moves it, with none. */
@@ -91,7 +96,7 @@ describe('dead-letter queue tooling against an SQS API (fauxqs)', () => {
   ) =>
     sqs.send(
       new SendMessageCommand({
-        QueueUrl: refs.deadLetterQueueUrl,
+        QueueUrl: urls.deadLetterQueueUrl,
         MessageBody: leadEvent(index),
         ...(attributes ? { MessageAttributes: attributes } : {}),
       }),
@@ -112,7 +117,7 @@ describe('dead-letter queue tooling against an SQS API (fauxqs)', () => {
     await deadLetter(1);
 
     // Act
-    const [letter] = await peekDeadLetters(sqs, refs.deadLetterQueueUrl);
+    const [letter] = (await refs.queue.peekDeadLetters(10)).map(describeDeadLetter);
 
     // Assess
     expect(letter).toMatchObject({
@@ -133,7 +138,7 @@ describe('dead-letter queue tooling against an SQS API (fauxqs)', () => {
     await deadLetter(2, null);
 
     // Act
-    const [letter] = await peekDeadLetters(sqs, refs.deadLetterQueueUrl);
+    const [letter] = (await refs.queue.peekDeadLetters(10)).map(describeDeadLetter);
 
     // Assess
     expect(letter).toMatchObject({
@@ -154,11 +159,8 @@ describe('dead-letter queue tooling against an SQS API (fauxqs)', () => {
     ],
     ['another event', JSON.stringify({ 'detail-type': 'something.else', detail: {} }), 'unreadable'],
   ])('classifies a body that is %s', (_, body, kind) => {
-    // Prepare
-    const message: Message = { MessageId: 'm1', ReceiptHandle: 'r1', Body: body };
-
     // Act
-    const letter = readDeadLetter(message);
+    const letter = describeDeadLetter({ messageId: 'm1', body, sentAt: 0, receiveCount: 1 });
 
     // Assess
     expect(letter.kind).toBe(kind);
@@ -170,13 +172,13 @@ describe('dead-letter queue tooling against an SQS API (fauxqs)', () => {
     for (let i = 0; i < 12; i++) await deadLetter(i);
 
     // Act
-    const first = await peekDeadLetters(sqs, refs.deadLetterQueueUrl);
-    const second = await peekDeadLetters(sqs, refs.deadLetterQueueUrl);
+    const first = (await refs.queue.peekDeadLetters(100)).map(describeDeadLetter);
+    const second = (await refs.queue.peekDeadLetters(100)).map(describeDeadLetter);
 
     // Assess
     expect(first).toHaveLength(12);
     expect(second.map((letter) => letter.leadId).sort()).toEqual(first.map((letter) => letter.leadId).sort());
-    expect((await queueDepth(sqs, refs.deadLetterQueueUrl)).visible).toBe(12);
+    expect((await refs.queue.depth()).deadLetters.visible).toBe(12);
   });
 
   it('redrives every message back to the queue, body unchanged and without the dead-letter attributes', async () => {
@@ -185,12 +187,12 @@ describe('dead-letter queue tooling against an SQS API (fauxqs)', () => {
     const progress: number[] = [];
 
     // Act
-    const result = await redriveDeadLetters(refs, { onProgress: ({ moved }) => progress.push(moved) });
+    const result = await refs.queue.redrive({ onProgress: ({ moved }) => progress.push(moved) });
 
     // Assess
     expect(result).toMatchObject({ moved: 25, failed: 0, total: 25, errors: [] });
-    expect((await queueDepth(sqs, refs.deadLetterQueueUrl)).visible).toBe(0);
-    const moved = await receiveAll(refs.queueUrl);
+    expect((await refs.queue.depth()).deadLetters.visible).toBe(0);
+    const moved = await receiveAll(urls.queueUrl);
     expect(moved.map((message) => message.Body).sort()).toEqual(
       Array.from({ length: 25 }, (_, i) => leadEvent(i)).sort(),
     );
@@ -204,26 +206,31 @@ describe('dead-letter queue tooling against an SQS API (fauxqs)', () => {
     for (let i = 0; i < 15; i++) await deadLetter(i);
 
     // Act
-    const result = await redriveDeadLetters(refs, { limit: 4 });
+    const result = await refs.queue.redrive({ limit: 4 });
 
     // Assess
     expect(result.moved).toBe(4);
-    expect((await receiveAll(refs.queueUrl)).length).toBe(4);
-    expect((await queueDepth(sqs, refs.deadLetterQueueUrl)).visible).toBe(11);
+    expect((await receiveAll(urls.queueUrl)).length).toBe(4);
+    expect((await refs.queue.depth()).deadLetters.visible).toBe(11);
   });
 
   it('keeps a message in the dead-letter queue when it cannot be sent back (never deletes before sending)', async () => {
     // Prepare: a queue URL that does not exist makes every SendMessage fail.
     for (let i = 0; i < 3; i++) await deadLetter(i);
-    const broken = { ...refs, queueUrl: `${refs.queueUrl}-missing` };
+    const broken = createSqsDeliveryQueue({
+      sqs,
+      destination: 'hubspot',
+      ...urls,
+      queueUrl: `${urls.queueUrl}-missing`,
+    });
 
     // Act
-    const result = await redriveDeadLetters(broken, { limit: 3 });
+    const result = await broken.redrive({ limit: 3 });
 
     // Assess
     expect(result).toMatchObject({ moved: 0, failed: 3 });
     expect(result.errors).toHaveLength(3);
-    const depth = await queueDepth(sqs, refs.deadLetterQueueUrl);
+    const depth = (await refs.queue.depth()).deadLetters;
     expect(depth.visible + depth.inFlight).toBe(3);
   });
 
@@ -232,12 +239,14 @@ describe('dead-letter queue tooling against an SQS API (fauxqs)', () => {
     const prefix = `dlqtest${run}`;
 
     // Act
-    const found = await awsDestinationQueues('hubspot', { prefix, sqs });
-    const missing = awsDestinationQueues('salesforce', { prefix, sqs });
+    await deadLetter(1);
+    const found = await awsDeliveryQueue('hubspot', { prefix, sqs });
+    const depth = await found.queue.depth();
+    const missing = awsDeliveryQueue('salesforce', { prefix, sqs });
 
     // Assess
-    expect(found.queueUrl).toBe(refs.queueUrl);
-    expect(found.deadLetterQueueUrl).toBe(refs.deadLetterQueueUrl);
+    expect(found.where).toContain(`${prefix}-hubspot`);
+    expect(depth.deadLetters.visible).toBe(1);
     await expect(missing).rejects.toThrow(CliError);
     await expect(missing).rejects.toThrow(`${prefix}-salesforce`);
   });

@@ -7,6 +7,7 @@ import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DLQ_ATTRIBUTES } from '../../adapters/aws/delivery-queue.ts';
 import { createDeliverLambda, UnknownDestinationError } from '../../adapters/aws/lambda/deliver-lambda.ts';
 import { ENVIRONMENT } from '../../adapters/aws/lambda/environment.ts';
 import type { MetricName, PipelineMetrics } from '../../adapters/aws/lambda/metrics.ts';
@@ -16,9 +17,13 @@ import type { RunningSandbox } from '../../adapters/sandbox/kit.ts';
 import { createSlackSandbox } from '../../adapters/slack/sandbox.ts';
 import { pipelineChecks } from '../../functions/config/checks.ts';
 import { parseConfig } from '../../functions/config/load.ts';
-import { DLQ_ATTRIBUTES } from '../../functions/deliver/dead-letter.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
-import { type DestinationQueues, ensureDestinationQueues, type LocalSqs, startSqs } from '../support/sqs-peer.ts';
+import {
+  type DestinationQueues,
+  ensureDestinationQueues,
+  type LocalSqs,
+  startSqs,
+} from '../support/sqs-peer.ts';
 
 const FIXTURE = join(import.meta.dirname, '../fixtures/events/sqs/lead-received.json');
 const context = {

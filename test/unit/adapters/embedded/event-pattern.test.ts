@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { matchesPattern } from '../../../../adapters/embedded/event-pattern.ts';
 import { parseConfig } from '../../../../functions/config/load.ts';
 import { type EventPattern, routingRules } from '../../../../functions/routing/rules.ts';
-import { matchesPattern } from '../../../../adapters/embedded/event-pattern.ts';
 import { fullLead, leadReceived } from '../../schemas/lead-factory.ts';
 
 // Cases follow the EventBridge user guide, "Content filtering in Amazon EventBridge event patterns".
@@ -71,7 +71,7 @@ describe('matchesPattern', () => {
 
 describe('routingRules patterns on the local bus', () => {
   async function defaultRules() {
-    const file = join(import.meta.dirname, '../../../leadpipe.config.yaml');
+    const file = join(import.meta.dirname, '../../../../leadpipe.config.yaml');
     return routingRules(parseConfig(await readFile(file, 'utf8'), file));
   }
 
