@@ -26,8 +26,8 @@ import {
 } from '../infra/bundling.ts';
 import { deliverConfig, ingestConfig } from '../infra/function-config.ts';
 import { withAwsSecretRefs } from '../infra/secret-refs.ts';
-import { startDynamo } from '../test/support/dynalite.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
+import { startDynamo } from '../test/support/dynalite.ts';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TABLE = 'leadpipe-bench';

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // The leadpipe command line. Each command lives in cli/commands/ and is listed once below.
 import { parseArgs } from 'node:util';
+import { LegacyDataDirError } from '../adapters/embedded/database.ts';
 import { ConfigError, SecretNotFoundError } from '../functions/config/errors.ts';
+import { NoLocalDataError } from '../local/embedded-store.ts';
 import { loadDotEnv, SettingsError } from '../local/settings.ts';
 import { dlqCommand } from './commands/dlq.ts';
 import { quarantineCommand } from './commands/quarantine.ts';
@@ -45,9 +47,14 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const known = [CliError, ConfigError, SettingsError, SecretNotFoundError].some(
-      (type) => error instanceof type,
-    );
+    const known = [
+      CliError,
+      ConfigError,
+      SettingsError,
+      SecretNotFoundError,
+      NoLocalDataError,
+      LegacyDataDirError,
+    ].some((type) => error instanceof type);
     if (known) console.error((error as Error).message);
     else if ((error as NodeJS.ErrnoException).code?.startsWith('ERR_PARSE_ARGS'))
       console.error(`${(error as Error).message}\n\n${usage()}`);

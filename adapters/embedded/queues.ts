@@ -152,8 +152,8 @@ export function createEmbeddedQueues(
       .statement(
         `SELECT
            COALESCE(SUM(visible_at <= ?1), 0) AS visible,
-           COALESCE(SUM(visible_at > ?1 AND in_flight = 1), 0) AS inFlight,
-           COALESCE(SUM(visible_at > ?1 AND in_flight = 0), 0) AS delayed
+           COALESCE(SUM(visible_at > ?1 AND receipt IS NOT NULL), 0) AS inFlight,
+           COALESCE(SUM(visible_at > ?1 AND receipt IS NULL), 0) AS delayed
          FROM messages WHERE queue = ?2`,
       )
       .get(now(), queue) as { visible: number; inFlight: number; delayed: number };

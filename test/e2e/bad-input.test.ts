@@ -1,12 +1,15 @@
 // Every row of docs/bad-input.md against the real local host over HTTP: each gets its status and
-// code, and afterwards the table holds no new item, the bus published nothing, the queues are empty.
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+// code, and afterwards the database holds no new idempotency, quarantine or shape row, the bus
+// published nothing, the queues and dead-letter queues are empty.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config/load.ts';
 import { signatureSchemes } from '../../functions/verify/index.ts';
-import { LOCAL_TABLE, type LocalHost, startLocalHost } from '../../local/host.ts';
+import { type LocalHost, startLocalHost } from '../../local/host.ts';
 import { E2E_DESTINATIONS, E2E_SECRETS, resolveE2eSecret } from '../support/config.ts';
+import { openStoredRowCounter, type StoredRowCounter } from '../support/embedded-database.ts';
 
 const SECRET = E2E_SECRETS.E2E_SOURCE_SECRET as string;
 const config = parseConfig(
@@ -26,30 +29,31 @@ const config = parseConfig(
   'bad-input.json',
 );
 const LEAD = JSON.stringify({ email: 'bad-input@e2e.example.com', first_name: 'Bad', company: 'Input' });
-const credentials = { accessKeyId: 'leadpipe-local', secretAccessKey: 'leadpipe-local' };
 
+let dataDir: string;
 let host: LocalHost;
-let dynamo: DynamoDBClient;
-let sqs: SQSClient;
+let rows: StoredRowCounter;
 
 beforeAll(async () => {
+  // On a data dir, so the database can be read from outside the host.
+  dataDir = await mkdtemp(join(tmpdir(), 'leadpipe-bad-input-'));
   host = await startLocalHost({
     config,
     port: 0,
+    dataDir,
     resolveSecret: resolveE2eSecret,
     // Nothing should reach a queue; with delivery off, anything that did would stay there to be seen.
     deliver: false,
     // `flood` gets a tiny bucket on a frozen clock, so the 429 row never depends on how fast this machine is.
     throttle: { perSource: { flood: { ratePerSecond: 1, burst: 2 } }, now: () => 0 },
   });
-  dynamo = new DynamoDBClient({ endpoint: host.endpoints.dynamodb, region: 'us-east-1', credentials });
-  sqs = new SQSClient({ endpoint: host.endpoints.sqs, region: 'us-east-1', credentials });
+  rows = openStoredRowCounter(host.database);
 });
 
 afterAll(async () => {
-  dynamo?.destroy();
-  sqs?.destroy();
+  rows?.close();
   await host?.end();
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
 /** Headers a Standard Webhooks sender would add for `body` at `at`. */
@@ -166,24 +170,12 @@ async function send(
   return { status: response.status, body, headers: response.headers };
 }
 
-async function tableItems(): Promise<number> {
-  return (await dynamo.send(new ScanCommand({ TableName: LOCAL_TABLE, Select: 'COUNT' }))).Count ?? -1;
-}
-
+/** Every message in every destination's queue and dead-letter queue: visible, in flight or delayed. */
 async function queuedMessages(): Promise<number> {
   let total = 0;
   for (const queue of Object.values(host.queues)) {
-    for (const url of [queue.queueUrl, queue.deadLetterQueueUrl]) {
-      const { Attributes } = await sqs.send(
-        new GetQueueAttributesCommand({
-          QueueUrl: url,
-          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
-        }),
-      );
-      total +=
-        Number(Attributes?.ApproximateNumberOfMessages) +
-        Number(Attributes?.ApproximateNumberOfMessagesNotVisible);
-    }
+    const { queue: queued, deadLetters } = await queue.depth();
+    for (const depth of [queued, deadLetters]) total += depth.visible + depth.inFlight + depth.delayed;
   }
   return total;
 }
@@ -191,21 +183,21 @@ async function queuedMessages(): Promise<number> {
 describe('bad input over HTTP (docs/bad-input.md)', () => {
   it.each(ROWS)('$name: $status $code, and nothing stored or published', async (row) => {
     // Prepare
-    const itemsBefore = await tableItems();
+    const rowsBefore = rows.count();
     // Act
     const answer = await send(row);
     // Assess
     expect(answer.status).toBe(row.status);
     expect(answer.body.error?.code).toBe(row.code);
     expect(answer.body.error?.message).toEqual(expect.any(String));
-    expect(await tableItems()).toBe(itemsBefore);
+    expect(rows.count()).toEqual(rowsBefore);
     expect(host.published).toEqual({});
     expect(await queuedMessages()).toBe(0);
   });
 
   it('a flood from one source: 429 rate_limited with Retry-After once its burst is spent', async () => {
     // Prepare: two unsigned requests spend the burst of 2 (and are refused 401, storing nothing).
-    const itemsBefore = await tableItems();
+    const rowsBefore = rows.count();
     const unsigned = { name: 'flood', source: 'flood', headers: () => json, body: LEAD, status: 0, code: '' };
     await send(unsigned);
     await send(unsigned);
@@ -215,11 +207,13 @@ describe('bad input over HTTP (docs/bad-input.md)', () => {
     expect(flooded.status).toBe(429);
     expect(flooded.body.error?.code).toBe('rate_limited');
     expect(Number(flooded.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
-    expect(await tableItems()).toBe(itemsBefore);
+    expect(rows.count()).toEqual(rowsBefore);
     expect(host.published).toEqual({});
   });
 
   it('the correct request these rows break is accepted (so the rows test what they say)', async () => {
+    // Prepare
+    const rowsBefore = rows.count();
     // Act
     const response = await fetch(`${host.url}/webhooks/form`, {
       method: 'POST',
@@ -229,5 +223,8 @@ describe('bad input over HTTP (docs/bad-input.md)', () => {
     // Assess
     expect(response.status).toBe(202);
     expect(host.published['lead.received']).toBe(1);
+    // The probes above see a stored lead: its delivery id is remembered and it waits in the queue.
+    expect(rows.count().idempotency).toBe(rowsBefore.idempotency + 1);
+    expect(await queuedMessages()).toBe(1);
   });
 });

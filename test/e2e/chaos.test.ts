@@ -1,9 +1,8 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../adapters/aws/clients.ts';
 import { NO_EXTERNAL_ID_REASON } from '../../adapters/salesforce/records.ts';
 import { seededRandom } from '../../adapters/sandbox/kit.ts';
-import { type DeadLetter, peekDeadLetters, queueDepth } from '../../cli/aws-queues.ts';
+import { type DeadLetter, describeDeadLetter } from '../../functions/deliver/dead-letter.ts';
+import type { QueueDepth } from '../../functions/ports.ts';
 import { type LocalHost, startLocalHost } from '../../local/host.ts';
 import { E2E_DESTINATIONS, e2eConfig, formPayload, resolveE2eSecret } from '../support/config.ts';
 import { sandboxRecords, slackMentions } from '../support/sandboxes.ts';
@@ -42,6 +41,8 @@ function emailOf(index: number, kind: Kind): string | undefined {
   return `${local}@example.com`;
 }
 
+const queued = (depth: QueueDepth) => depth.visible + depth.inFlight + depth.delayed;
+
 interface SentLead {
   index: number;
   kind: Kind;
@@ -51,7 +52,6 @@ interface SentLead {
 
 describe('chaos: 2,000 leads, faults in every sandbox', () => {
   let host: LocalHost;
-  let sqs: SQSClient;
   const sent: SentLead[] = [];
 
   beforeAll(async () => {
@@ -70,7 +70,6 @@ describe('chaos: 2,000 leads, faults in every sandbox', () => {
       port: 0,
       resolveSecret: resolveE2eSecret,
       throttle: { limit: { ratePerSecond: 100_000, burst: 100_000 } },
-      deliverConcurrency: 2,
       sandboxes: {
         hubspot: { faults: FAULTS, random: seededRandom(SEED) },
         salesforce: {
@@ -84,7 +83,6 @@ describe('chaos: 2,000 leads, faults in every sandbox', () => {
         slack: { faults: FAULTS, random: seededRandom(SEED + 2) },
       },
     });
-    sqs = createAwsClients({ sqs: host.endpoints.sqs }).sqs;
 
     const sender = await createWebhookSender({
       baseUrl: host.url,
@@ -128,10 +126,7 @@ describe('chaos: 2,000 leads, faults in every sandbox', () => {
         sandboxRecords.salesforce(host.url),
       ]);
       const depths = await Promise.all(
-        Object.values(host.queues).map(async (queue) => {
-          const depth = await queueDepth(sqs, queue.queueUrl);
-          return depth.visible + depth.inFlight + depth.delayed;
-        }),
+        Object.values(host.queues).map(async (queue) => queued((await queue.depth()).queue)),
       );
       return {
         hubspot: hubspot.contacts.length,
@@ -155,7 +150,6 @@ describe('chaos: 2,000 leads, faults in every sandbox', () => {
   }, 170_000);
 
   afterAll(async () => {
-    sqs?.destroy();
     await host?.end();
   });
 
@@ -167,7 +161,8 @@ describe('chaos: 2,000 leads, faults in every sandbox', () => {
   const deadLetters = async (destination: string): Promise<DeadLetter[]> => {
     const queue = host.queues[destination];
     if (!queue) throw new Error(`no ${destination} queue`);
-    return peekDeadLetters(sqs, queue.deadLetterQueueUrl);
+    // Every one: at most each lead once per destination.
+    return (await queue.peekDeadLetters(LEADS)).map(describeDeadLetter);
   };
   const idsOf = (kinds: readonly Kind[]) =>
     sent
@@ -261,11 +256,11 @@ describe('chaos: 2,000 leads, faults in every sandbox', () => {
     // Act
     const slackLetters = await deadLetters('slack');
     const depths = await Promise.all(
-      Object.values(host.queues).map((queue) => queueDepth(sqs, queue.queueUrl)),
+      Object.values(host.queues).map(async (queue) => (await queue.depth()).queue),
     );
 
     // Assess
     expect(slackLetters).toEqual([]);
-    expect(depths.every((depth) => depth.visible + depth.inFlight + depth.delayed === 0)).toBe(true);
+    expect(depths.every((depth) => queued(depth) === 0)).toBe(true);
   });
 });

@@ -1,10 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../adapters/aws/clients.ts';
-import { queueDepth } from '../../cli/aws-queues.ts';
 import type { SecretResolver } from '../../functions/ports.ts';
 import { type LocalHost, startLocalHost } from '../../local/host.ts';
 import {
@@ -35,7 +32,6 @@ describe('credentials refused, then fixed: leads wait in the queue, ops hear of 
   );
   let dataDir: string | undefined;
   let host: LocalHost | undefined;
-  let sqs: SQSClient | undefined;
 
   /** A host on the data dir (queues persist across restarts); HubSpot accepts only GOOD_TOKEN. */
   const start = async (hubspotToken: string) => {
@@ -48,13 +44,10 @@ describe('credentials refused, then fixed: leads wait in the queue, ops hear of 
       sandboxes: { hubspot: { accessTokens: [GOOD_TOKEN] } },
       deliverTiming: { blockedDelaySeconds: 1 },
     });
-    sqs?.destroy();
-    sqs = createAwsClients({ sqs: host.endpoints.sqs }).sqs;
     return host;
   };
 
   afterAll(async () => {
-    sqs?.destroy();
     await host?.end();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -89,11 +82,11 @@ describe('credentials refused, then fixed: leads wait in the queue, ops hear of 
     expect(refused.contacts).toEqual([]);
     expect(alert.text).toContain('hubspot');
     expect(alert.text).not.toContain('pat-revoked-token');
-    const queues = first.queues.hubspot;
-    if (!queues || !sqs) throw new Error('the host has a hubspot queue');
-    const waiting = await queueDepth(sqs, queues.queueUrl);
-    expect(waiting.visible + waiting.inFlight + waiting.delayed).toBe(LEADS);
-    expect((await queueDepth(sqs, queues.deadLetterQueueUrl)).visible).toBe(0);
+    const queue = first.queues.hubspot;
+    if (!queue) throw new Error('the host has a hubspot queue');
+    const waiting = await queue.depth();
+    expect(waiting.queue.visible + waiting.queue.inFlight + waiting.queue.delayed).toBe(LEADS);
+    expect(waiting.deadLetters.visible).toBe(0);
 
     // Act 2: the operator fixes the secret and restarts.
     await first.end();
@@ -109,6 +102,6 @@ describe('credentials refused, then fixed: leads wait in the queue, ops hear of 
     );
     const after = second.queues.hubspot;
     if (!after) throw new Error('the host has a hubspot queue');
-    expect((await queueDepth(sqs, after.deadLetterQueueUrl)).visible).toBe(0);
+    expect((await after.depth()).deadLetters.visible).toBe(0);
   }, 90_000);
 });

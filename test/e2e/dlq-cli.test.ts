@@ -1,14 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../adapters/aws/clients.ts';
-import { queueDepth } from '../../cli/aws-queues.ts';
-import { LOCAL_TABLE, type LocalHost, startLocalHost } from '../../local/host.ts';
-import { writeRuntimeInfo } from '../../local/runtime-file.ts';
+import { type LocalHost, startLocalHost } from '../../local/host.ts';
 import { E2E_DESTINATIONS, e2eConfig, formEmail, formPayload, resolveE2eSecret } from '../support/config.ts';
 import { sandboxRecords, setSandboxFaults } from '../support/sandboxes.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -17,15 +13,22 @@ import { createWebhookSender, sendAll } from '../support/webhooks.ts';
 const CLI = join(import.meta.dirname, '..', '..', 'cli', 'leadpipe.ts');
 const run = promisify(execFile);
 
-/** Runs `leadpipe <args>` as a person would, against the data dir's running host; never throws. */
+/**
+ * Runs `leadpipe <args>` as a person would, on the data dir a host runs on (the CLI reads its
+ * database itself) with the host's config; never throws.
+ */
 async function leadpipe(
-  dataDir: string,
+  where: { dataDir: string; configPath: string },
   ...args: string[]
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      cwd: dataDir,
-      env: { PATH: process.env.PATH ?? '', LEADPIPE_DATA_DIR: dataDir },
+      cwd: where.dataDir,
+      env: {
+        PATH: process.env.PATH ?? '',
+        LEADPIPE_DATA_DIR: where.dataDir,
+        LEADPIPE_CONFIG: where.configPath,
+      },
     });
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -36,30 +39,27 @@ async function leadpipe(
 
 describe('leadpipe dlq against the running local host: refused leads, then list, show and redrive', () => {
   let host: LocalHost;
-  let sqs: SQSClient;
   let dataDir: string;
+  let configDir: string;
+  let local: { dataDir: string; configPath: string };
   const leadIds: string[] = [];
   const LEADS = 5;
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'leadpipe-dlq-cli-'));
+    configDir = await mkdtemp(join(tmpdir(), 'leadpipe-dlq-cli-config-'));
     const config = e2eConfig({ hubspot: E2E_DESTINATIONS.hubspot });
+    // The host's config for the CLI, in a file, as `npm start` and `leadpipe` read it.
+    local = { dataDir, configPath: join(configDir, 'leadpipe.config.json') };
+    await writeFile(local.configPath, JSON.stringify(config));
     // Every record refused one by one (HubSpot's 207 validation error): each lead is rejected and dead-lettered.
     host = await startLocalHost({
       config,
       port: 0,
+      dataDir,
       resolveSecret: resolveE2eSecret,
       sandboxes: { hubspot: { faults: { recordErrorRate: 1 } } },
     });
-    // What `npm start` writes, so the CLI finds this host's emulators.
-    await writeRuntimeInfo(dataDir, {
-      pid: process.pid,
-      url: host.url,
-      endpoints: host.endpoints,
-      tableName: LOCAL_TABLE,
-      queues: Object.fromEntries(Object.entries(host.queues).map(([name, queue]) => [name, queue])),
-    });
-    sqs = createAwsClients({ sqs: host.endpoints.sqs }).sqs;
     const sender = await createWebhookSender({
       baseUrl: host.url,
       config,
@@ -71,25 +71,30 @@ describe('leadpipe dlq against the running local host: refused leads, then list,
       Array.from({ length: LEADS }, (_, index) => formPayload(index)),
     );
     for (const answer of answers) leadIds.push((JSON.parse(answer.body) as { leadId: string }).leadId);
-    const dlq = host.queues.hubspot?.deadLetterQueueUrl ?? '';
     await waitUntil(`${LEADS} leads in the HubSpot DLQ`, async () =>
-      (await queueDepth(sqs, dlq)).visible === LEADS ? true : undefined,
+      (await hubspotQueue().depth()).deadLetters.visible === LEADS ? true : undefined,
     );
   }, 60_000);
 
   afterAll(async () => {
-    sqs?.destroy();
     await host?.end();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (configDir) await rm(configDir, { recursive: true, force: true });
   });
+
+  const hubspotQueue = () => {
+    const queue = host.queues.hubspot;
+    if (!queue) throw new Error('the host has a hubspot queue');
+    return queue;
+  };
 
   it('lists every dead-lettered lead by id with the reason, and no emails', async () => {
     // Act
-    const { code, stdout } = await leadpipe(dataDir, 'dlq', 'list', 'hubspot');
+    const { code, stdout } = await leadpipe(local, 'dlq', 'list', 'hubspot');
 
     // Assess
     expect(code).toBe(0);
-    expect(stdout).toMatch(/^5 message\(s\) in the hubspot dead-letter queue on the local host/);
+    expect(stdout).toMatch(/^5 message\(s\) in the hubspot dead-letter queue on the local data dir/);
     for (const id of leadIds)
       expect(stdout).toMatch(new RegExp(`^${id}  form  attempts 1  \\S+  .*INVALID_EMAIL`, 'm'));
     expect(stdout).not.toContain('@e2e.example.com');
@@ -100,8 +105,8 @@ describe('leadpipe dlq against the running local host: refused leads, then list,
     const id = leadIds[2] ?? '';
 
     // Act
-    const plain = await leadpipe(dataDir, 'dlq', 'show', 'hubspot', '--lead', id);
-    const withLead = await leadpipe(dataDir, 'dlq', 'show', 'hubspot', '--lead', id, '--with-lead');
+    const plain = await leadpipe(local, 'dlq', 'show', 'hubspot', '--lead', id);
+    const withLead = await leadpipe(local, 'dlq', 'show', 'hubspot', '--lead', id, '--with-lead');
 
     // Assess
     expect(plain.stdout).toContain(`lead id         ${id}`);
@@ -115,7 +120,7 @@ describe('leadpipe dlq against the running local host: refused leads, then list,
     await setSandboxFaults(host.url, 'hubspot', {});
 
     // Act
-    const { code, stdout, stderr } = await leadpipe(dataDir, 'dlq', 'redrive', 'hubspot');
+    const { code, stdout, stderr } = await leadpipe(local, 'dlq', 'redrive', 'hubspot');
 
     // Assess
     expect(code).toBe(0);
@@ -128,15 +133,15 @@ describe('leadpipe dlq against the running local host: refused leads, then list,
     expect(contacts.map((contact) => contact.properties.email).sort()).toEqual(
       Array.from({ length: LEADS }, (_, index) => formEmail(index)).sort(),
     );
-    expect((await queueDepth(sqs, host.queues.hubspot?.deadLetterQueueUrl ?? '')).visible).toBe(0);
+    expect((await hubspotQueue().depth()).deadLetters.visible).toBe(0);
   });
 
   it.each([
     [
-      'no host is running for the data dir',
+      'the data dir holds no leadpipe database',
       ['dlq', 'list', 'hubspot'],
       'elsewhere',
-      /No local leadpipe is running/,
+      /There is no leadpipe database in .*start leadpipe once with this LEADPIPE_DATA_DIR/,
     ],
     [
       'the destination is unknown',
@@ -150,11 +155,13 @@ describe('leadpipe dlq against the running local host: refused leads, then list,
     const dir = where === 'same' ? dataDir : await mkdtemp(join(tmpdir(), 'leadpipe-dlq-none-'));
 
     // Act
-    const { code, stderr } = await leadpipe(dir, ...args);
+    const { code, stderr } = await leadpipe({ ...local, dataDir: dir }, ...args);
 
     // Assess
     expect(code).toBe(2);
     expect(stderr).toMatch(message);
+    // A sentence to act on, never a stack trace.
+    expect(stderr).not.toMatch(/^\s+at /m);
     if (dir !== dataDir) await rm(dir, { recursive: true, force: true });
   });
 });

@@ -1,14 +1,16 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config/load.ts';
 import { schemeFor } from '../../functions/verify/index.ts';
 import { DEVELOPMENT_SECRETS, localSecretResolver } from '../../local/dev-secrets.ts';
-import { LOCAL_TABLE, type LocalHost, startLocalHost } from '../../local/host.ts';
+import { type LocalHost, startLocalHost } from '../../local/host.ts';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
+import { openStoredRowCounter, type StoredRowCounter } from '../support/embedded-database.ts';
 import { getJson, waitUntil } from '../support/wait.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -47,13 +49,25 @@ function signedHeaders(
 describe('the local pipeline, end to end, with the default config', () => {
   let host: LocalHost;
   let config: LeadpipeConfig;
+  let dataDir: string;
+  let rows: StoredRowCounter;
 
   beforeAll(async () => {
     config = parseConfig(readFileSync(defaultConfigPath, 'utf8'), defaultConfigPath);
-    host = await startLocalHost({ config, port: 0, resolveSecret: localSecretResolver({}).resolveSecret });
+    // On a data dir, as `npm start` runs, so the database can be read from outside the host.
+    dataDir = await mkdtemp(join(tmpdir(), 'leadpipe-pipeline-'));
+    host = await startLocalHost({
+      config,
+      port: 0,
+      dataDir,
+      resolveSecret: localSecretResolver({}).resolveSecret,
+    });
+    rows = openStoredRowCounter(host.database);
   });
   afterAll(async () => {
+    rows?.close();
     await host?.end();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
   const post = (source: string, body: Buffer, headers: Record<string, string>) =>
@@ -117,12 +131,7 @@ describe('the local pipeline, end to end, with the default config', () => {
     const headers = signedHeaders(config, 'typeform', url, body);
     headers['typeform-signature'] = `sha256=${Buffer.alloc(32, 7).toString('base64')}`;
     const published = { ...host.published };
-    const dynamo = new DynamoDBClient({
-      endpoint: host.endpoints.dynamodb,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
-    const itemsBefore = (await dynamo.send(new ScanCommand({ TableName: LOCAL_TABLE }))).Count;
+    const rowsBefore = rows.count();
 
     // Act
     const response = await post('typeform', body, headers);
@@ -133,8 +142,7 @@ describe('the local pipeline, end to end, with the default config', () => {
     expect(answer.error.code).toBe('signature_invalid');
     expect(answer.error.message).toMatch(/signature/i);
     expect(host.published).toEqual(published);
-    expect((await dynamo.send(new ScanCommand({ TableName: LOCAL_TABLE }))).Count).toBe(itemsBefore);
-    dynamo.destroy();
+    expect(rows.count()).toEqual(rowsBefore);
   });
 
   it('delivers a lead sent with `leadpipe send typeform` to HubSpot and Salesforce', async () => {

@@ -1,6 +1,7 @@
 // Quarantine end to end: a signed payload the mapping cannot read is kept (202 quarantined, ops
 // alerted); after the config is fixed, `leadpipe quarantine list|show|replay` (the real CLI, in its
-// own process) finds it, replays it once, and the lead reaches HubSpot with the id it got on arrival.
+// own process, on the host's data dir) finds it, replays it once, and the lead reaches HubSpot with
+// the id it got on arrival.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -10,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../functions/config/load.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
 import { signatureSchemes } from '../../functions/verify/index.ts';
-import { LOCAL_TABLE, type LocalHost, startLocalHost } from '../../local/host.ts';
-import { writeRuntimeInfo } from '../../local/runtime-file.ts';
+import { type LocalHost, startLocalHost } from '../../local/host.ts';
 import { E2E_DESTINATIONS, E2E_SECRETS, resolveE2eSecret } from '../support/config.ts';
 import { sandboxRecords } from '../support/sandboxes.ts';
 import { waitUntil } from '../support/wait.ts';
@@ -39,20 +39,16 @@ let dataDir: string;
 let leadId: string;
 
 beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'leadpipe-quarantine-'));
+  // The CLI reads and writes the host's database in the data dir, as it does beside `npm start`.
   host = await startLocalHost({
     config: parseConfig(JSON.stringify(BROKEN), 'broken.json'),
     port: 0,
+    dataDir,
     resolveSecret: resolveE2eSecret,
     logger: createLogger({ logLevel: 'SILENT' }),
-  });
-  dataDir = await mkdtemp(join(tmpdir(), 'leadpipe-quarantine-'));
-  // The CLI finds the running host as it finds `npm start`: through <data dir>/runtime.json.
-  await writeRuntimeInfo(dataDir, {
-    pid: process.pid,
-    url: host.url,
-    endpoints: host.endpoints,
-    tableName: LOCAL_TABLE,
-    queues: {},
+    // Delivery starts once the replays are done, so what they queued can be counted first.
+    deliver: false,
   });
   await writeFile(join(dataDir, 'fixed.json'), JSON.stringify(FIXED));
 });
@@ -121,7 +117,14 @@ describe('quarantine and replay', () => {
     expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('replayed') });
     expect(second.code).toBe(1);
     expect(second.stdout).toContain('not in the quarantine');
-    expect(host.published['lead.received']).toBe(1);
+    // The CLI published to the data dir's bus, not the host's: one lead.received, in the one queue it routes to.
+    const hubspot = host.queues.hubspot;
+    if (!hubspot) throw new Error('the host has a hubspot queue');
+    expect(await hubspot.depth()).toEqual({
+      queue: { visible: 1, inFlight: 0, delayed: 0 },
+      deadLetters: { visible: 0, inFlight: 0, delayed: 0 },
+    });
+    host.startDelivery();
     const contact = await waitUntil('the replayed lead in HubSpot', async () =>
       (await sandboxRecords.hubspot(host.url)).contacts.find((record) => record.properties.email === EMAIL),
     );
@@ -129,7 +132,7 @@ describe('quarantine and replay', () => {
     expect((await cli('list')).stdout).toContain('The quarantine is empty.');
   });
 
-  it('says what to do when no local pipeline runs and --aws is not given', async () => {
+  it('says what to do when the data dir holds no leadpipe database and --aws is not given', async () => {
     // Prepare
     const empty = await mkdtemp(join(tmpdir(), 'leadpipe-none-'));
     // Act
@@ -140,7 +143,9 @@ describe('quarantine and replay', () => {
     // Assess
     expect(result).toMatchObject({
       code: 2,
-      stderr: expect.stringContaining('No local pipeline is running'),
+      stderr: expect.stringMatching(
+        /There is no leadpipe database in .*start leadpipe once with this LEADPIPE_DATA_DIR \(npm start\)/,
+      ),
     });
   });
 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,10 @@ describe('a crash with a lead still queued', () => {
     // Act: crash, bring HubSpot back, start again on the same data dir.
     first.child.kill('SIGKILL');
     await stopped(first.child);
+    // The crash left the database and a runtime.json naming a process that is gone: no reason not to start.
+    const runtimeFile = join(dataDir, 'runtime.json');
+    expect(existsSync(join(dataDir, 'leadpipe.db'))).toBe(true);
+    expect(JSON.parse(readFileSync(runtimeFile, 'utf8'))).toMatchObject({ pid: first.child.pid });
     hubspot.faults = { ...hubspot.faults, serverErrorRate: 0 };
     const second = await startHost(env);
     children.push(second.child);
@@ -128,5 +132,10 @@ describe('a crash with a lead still queued', () => {
     const again = await fetch(`${second.url}/webhooks/typeform`, { method: 'POST', headers, body });
     expect(again.status).toBe(200);
     expect(await again.json()).toEqual({ leadId, status: 'duplicate' });
+    expect(JSON.parse(readFileSync(runtimeFile, 'utf8'))).toEqual({
+      pid: second.child.pid,
+      url: second.url,
+      database: join(dataDir, 'leadpipe.db'),
+    });
   }, 90_000);
 });
