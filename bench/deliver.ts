@@ -6,18 +6,24 @@
 // 10 s limit. `--fill queue` skips the HTTP ingest and puts the lead events straight on the queue:
 // for sizes where the rate limit binds (N > 19,000) and the ingest alone would take minutes.
 //
-// `--mode latency`: bursts N webhooks (default 1,000, 100 at a time) at the normal host, delivery
-// running, with HubSpot and Salesforce destinations, and measures per CRM the time from each
+// `--mode latency`: bursts N webhooks (default 1,000, 100 at a time) at `npm start`'s host in its
+// own process, delivery running, with HubSpot and Salesforce destinations, and measures per CRM the time from each
 // lead's 202 to its arrival in that CRM's sandbox, and the vendor calls the burst cost.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { HUBSPOT_BATCH_LIMIT } from '../adapters/hubspot/limits.ts';
 import { SALESFORCE_BATCH_LIMIT } from '../adapters/salesforce/limits.ts';
+import { parseConfig } from '../functions/config/load.ts';
 import { leadReceived } from '../functions/ingest/ingest.ts';
 import type { DeliveryQueue, LeadPublisher } from '../functions/ports.ts';
+import { openEmbeddedStore } from '../local/embedded-store.ts';
 import { type LocalHost, startLocalHost } from '../local/host.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 import {
   E2E_DESTINATIONS,
+  E2E_SECRETS,
   e2eConfig,
   formEmail,
   formPayload,
@@ -26,6 +32,7 @@ import {
 import { type HubspotRecords, sandboxRecords } from '../test/support/sandboxes.ts';
 import { waitUntil } from '../test/support/wait.ts';
 import { createWebhookSender, mapConcurrently, sendAll } from '../test/support/webhooks.ts';
+import { startLocalHostProcess, stopChildren } from './processes.ts';
 
 type Mode = 'drain' | 'latency';
 
@@ -277,38 +284,64 @@ interface HubspotSnapshot extends HubspotRecords {
  * Date.now(), so nothing polls a sandbox while the pipeline works.
  */
 async function runLatency({ leads, concurrency, timeoutMs }: BenchOptions): Promise<void> {
-  const config = e2eConfig({ hubspot: E2E_DESTINATIONS.hubspot, salesforce: E2E_DESTINATIONS.salesforce });
-  const host = await startBenchHost(config, true);
+  const dir = mkdtempSync(join(tmpdir(), 'leadpipe-bench-latency-'));
+  const dataDir = join(dir, 'data');
+  const configPath = join(dir, 'leadpipe.config.json');
+  // The burst is the point: the ingest throttle (50/s per source by default) would turn it into a trickle.
+  const unthrottled = { ratePerSecond: 1_000_000, burst: 1_000_000 };
+  const raw = {
+    settings: { phoneRegion: 'US', rateLimitPerSource: unthrottled },
+    sources: {
+      form: {
+        verify: { scheme: 'standard-webhooks', secrets: ['env:E2E_SOURCE_SECRET'] },
+        mapping: { preset: 'generic' },
+      },
+    },
+    destinations: { hubspot: E2E_DESTINATIONS.hubspot, salesforce: E2E_DESTINATIONS.salesforce },
+  };
+  writeFileSync(configPath, JSON.stringify(raw));
+  const config = parseConfig(JSON.stringify(raw), configPath);
   try {
-    const queues = { hubspot: queueOf(host, 'hubspot'), salesforce: queueOf(host, 'salesforce') };
-    const burstStart = performance.now();
-    const acks = await sendTimedBurst(host, config, leads, concurrency);
-    const burstSeconds = (performance.now() - burstStart) / 1000;
-    await waitForEmptyQueues(queues, 'the HubSpot and Salesforce queues to empty', timeoutMs);
-    const totalSeconds = (performance.now() - burstStart) / 1000;
-    const crms = [
-      await hubspotFigures(host, queues.hubspot),
-      await salesforceFigures(host, queues.salesforce),
-    ];
-    printLatencyReport({ leads, concurrency, acks, burstSeconds, totalSeconds, crms });
+    // The host runs in its own process, as in production: the senders' CPU is not the host's.
+    const host = await startLocalHostProcess({ dataDir, configPath, env: { ...E2E_SECRETS } });
+    // Queue depths are read from the host's database from here (WAL allows a second reader).
+    const store = openEmbeddedStore(config, { dataDir, mustExist: true });
+    try {
+      const queues = {
+        hubspot: store.queues.deliveryQueue('hubspot'),
+        salesforce: store.queues.deliveryQueue('salesforce'),
+      };
+      const burstStart = performance.now();
+      const acks = await sendTimedBurst(host.url, config, leads, concurrency);
+      const burstSeconds = (performance.now() - burstStart) / 1000;
+      await waitForEmptyQueues(queues, 'the HubSpot and Salesforce queues to empty', timeoutMs);
+      const totalSeconds = (performance.now() - burstStart) / 1000;
+      const crms = [
+        await hubspotFigures(host.url, queues.hubspot),
+        await salesforceFigures(host.url, queues.salesforce),
+      ];
+      printLatencyReport({ leads, concurrency, acks, burstSeconds, totalSeconds, crms });
+    } finally {
+      store.close();
+    }
   } finally {
-    await host.end();
+    await stopChildren();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /**
  * Posts formPayload(0..count-1) and returns the ack time (epoch ms) of each 202, by email. The
- * time is taken when the answer (a small JSON body) has been read; the bench shares the host's
- * event loop, so under load it can be a few ms late, which makes a latency look shorter, not longer.
+ * time is taken when the answer (a small JSON body) has been read, so it is never early.
  */
 async function sendTimedBurst(
-  host: LocalHost,
+  baseUrl: string,
   config: LeadpipeConfig,
   count: number,
   concurrency: number,
 ): Promise<Map<string, number>> {
   const sender = await createWebhookSender({
-    baseUrl: host.url,
+    baseUrl,
     config,
     source: 'form',
     resolveSecret: resolveE2eSecret,
@@ -330,8 +363,8 @@ async function sendTimedBurst(
 }
 
 /** HubSpot: contacts by email with `createdAt`, stamped by the sandbox when it first wrote them. */
-async function hubspotFigures(host: LocalHost, queue: DeliveryQueue): Promise<CrmFigures> {
-  const { contacts, requests } = (await sandboxRecords.hubspot(host.url)) as HubspotSnapshot;
+async function hubspotFigures(baseUrl: string, queue: DeliveryQueue): Promise<CrmFigures> {
+  const { contacts, requests } = (await sandboxRecords.hubspot(baseUrl)) as HubspotSnapshot;
   const arrivals = new Map<string, number>();
   for (const contact of contacts) {
     const email = contact.properties.email;
@@ -349,8 +382,8 @@ async function hubspotFigures(host: LocalHost, queue: DeliveryQueue): Promise<Cr
 }
 
 /** Salesforce: Lead records by Email with `CreatedDate`, stamped by the sandbox on insert. */
-async function salesforceFigures(host: LocalHost, queue: DeliveryQueue): Promise<CrmFigures> {
-  const { records, requests } = await sandboxRecords.salesforce(host.url);
+async function salesforceFigures(baseUrl: string, queue: DeliveryQueue): Promise<CrmFigures> {
+  const { records, requests } = await sandboxRecords.salesforce(baseUrl);
   const arrivals = new Map<string, number>();
   for (const lead of records.Lead ?? []) {
     if (typeof lead.Email === 'string' && typeof lead.CreatedDate === 'string') {

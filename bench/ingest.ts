@@ -2,18 +2,17 @@
 // local leadpipe host against a bare node:http server, with the same keep-alive client, same run.
 // Each target runs in its own child process so that it does not share the client's CPU thread.
 // It prints figures; it asserts nothing except that leadpipe answered every webhook with a 2xx.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startLocalHostProcess, startTarget, stopChildren, type Target } from './processes.ts';
 
 const root = join(import.meta.dirname, '..');
 const WARM_UP_REQUESTS = 200;
 const HARD_TIMEOUT_MS = 5 * 60_000;
-const START_TIMEOUT_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 60_000;
 const SOURCE = 'form';
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`;
@@ -35,14 +34,6 @@ process.on('SIGTERM', () => process.exit(0));
 interface SignedRequest {
   headers: Record<string, string>;
   body: Buffer;
-}
-
-interface Target {
-  name: string;
-  child: ChildProcess;
-  url: string;
-  /** Everything the child printed so far (kept for the durability line and for errors). */
-  output: () => string;
 }
 
 interface RunResult {
@@ -67,7 +58,6 @@ if (!Number.isInteger(requests) || requests < 1 || !Number.isInteger(connections
   process.exit(2);
 }
 
-const children: ChildProcess[] = [];
 const dataRoot = mkdtempSync(join(tmpdir(), 'leadpipe-bench-ingest-'));
 
 /** Standard Webhooks: v1,<base64 HMAC-SHA256 of "id.timestamp.body"> keyed with the decoded secret. */
@@ -103,36 +93,6 @@ function signedRequests(count: number, label: string): SignedRequest[] {
   });
 }
 
-/** Spawns a child and resolves once it prints `<name> is running on http://127.0.0.1:<port>`. */
-function startTarget(name: string, args: string[], env: Record<string, string>): Promise<Target> {
-  const child = spawn(process.execPath, args, {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  const pattern = new RegExp(`${name} is running on (http://127\\.0\\.0\\.1:\\d+)`);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${name} did not start:\n${output}`)), START_TIMEOUT_MS);
-    // Keep reading for the whole run: a child whose pipe fills up would block on its next log line.
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = pattern.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({ name, child, url: match[1], output: () => output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`${name} exited (${code ?? signal}):\n${output}`));
-    });
-  });
-}
-
 function startBareServer(): Promise<Target> {
   return startTarget('bare', ['-e', BARE_SERVER_SOURCE], {});
 }
@@ -155,14 +115,14 @@ function startLeadpipe(): Promise<Target> {
     destinations: { hubspot: { type: 'hubspot', accessToken: 'env:BENCH_HUBSPOT_TOKEN' } },
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  return startTarget('leadpipe', [join(root, 'local', 'main.ts')], {
-    PORT: '0',
-    LEADPIPE_DATA_DIR: dataDir,
-    LEADPIPE_CONFIG: configPath,
-    LEADPIPE_LOG_LEVEL: 'ERROR',
-    LEADPIPE_DURABILITY: String(values.durability),
-    BENCH_SOURCE_SECRET: SECRET,
-    BENCH_HUBSPOT_TOKEN: 'pat-bench-token',
+  return startLocalHostProcess({
+    dataDir,
+    configPath,
+    env: {
+      LEADPIPE_DURABILITY: String(values.durability),
+      BENCH_SOURCE_SECRET: SECRET,
+      BENCH_HUBSPOT_TOKEN: 'pat-bench-token',
+    },
   });
 }
 
@@ -244,24 +204,6 @@ function report(name: string, result: RunResult): void {
       `  non-2xx ${nonAcks}  (${result.seconds.toFixed(2)} s, ${result.connectionsOpened} connections opened)`,
   );
   for (const [status, count] of failures) console.log(`          ${status}: ${count}`);
-}
-
-/** SIGTERM (the host stops cleanly on it), SIGKILL whatever is still up after 5 s. */
-async function stopChildren(): Promise<void> {
-  const running = children.filter((child) => child.exitCode === null && child.signalCode === null);
-  await Promise.all(
-    running.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-          child.once('exit', () => {
-            clearTimeout(force);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
 }
 
 async function cleanUp(): Promise<void> {

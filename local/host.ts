@@ -24,7 +24,7 @@ import { createLocalServer, type LocalRoutes } from './http-server.ts';
 /** Locally a batch is handled in well under this; a crash is recovered at the next start instead. */
 const VISIBILITY_TIMEOUT_SECONDS = 30;
 /** While a destination is busy, a partial batch waits at most this long for more leads. */
-const GATHER_MS = 200;
+const GATHER_MS = 300;
 
 export interface LocalHostOptions {
   config: LeadpipeConfig;

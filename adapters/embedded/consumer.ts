@@ -12,13 +12,13 @@ export interface ConsumerOptions {
   /** How long received messages stay hidden while the handler works on them. */
   visibilityTimeoutSeconds: number;
   /**
-   * While the destination is busy, a partial batch waits at most this long for more leads (the
-   * oldest ready lead's wait). A lead reaching an idle destination goes out at once.
+   * After a call, a partial batch waits at most this long (from the call's end) for more leads.
+   * A lead reaching an idle destination goes out at once.
    */
   gatherMs: number;
   /** Wakes the consumer when messages were committed to its queue; returns an unsubscribe. */
   onSend: (listener: () => void) => () => void;
-  /** How many messages are ready, since when, and when the next hidden one will be. */
+  /** How many messages are ready, and when the next hidden one will be. */
   readiness: () => Readiness;
   queueArn: string;
   onError?: (error: unknown) => void;
@@ -34,30 +34,32 @@ export interface Consumer {
 /** Even when nothing is due, look again this often: another process (the CLI) may have redriven messages. */
 const IDLE_POLL_MS = 500;
 
-/** What the consumer does next, given what is ready: a pure policy, tested on its own. */
+/**
+ * What the consumer does next, given what is ready: a pure policy, tested on its own. A full
+ * batch goes at once; so does anything when the destination is idle (no call ended within the
+ * last `gatherMs`), so a lone lead is not kept waiting. Right after a call, a partial batch waits
+ * for more until `gatherMs` after that call ended: during a burst the next call is then full.
+ */
 export function nextStep(state: {
   ready: number;
   batchSize: number;
   /** Epoch ms the destination's last call ended; undefined before the first call. */
   lastCallEndedAt: number | undefined;
-  /** Epoch ms the oldest ready message became ready. */
-  oldestReadyAt: number | undefined;
   gatherMs: number;
   now: number;
 }): { action: 'send' } | { action: 'wait'; ms: number } {
   if (state.ready === 0) return { action: 'wait', ms: IDLE_POLL_MS };
   if (state.ready >= state.batchSize) return { action: 'send' };
-  const idle = state.lastCallEndedAt === undefined || state.now - state.lastCallEndedAt >= state.gatherMs;
-  if (idle) return { action: 'send' };
-  const waited = state.now - (state.oldestReadyAt ?? state.now);
-  if (waited >= state.gatherMs) return { action: 'send' };
-  return { action: 'wait', ms: state.gatherMs - waited };
+  if (state.lastCallEndedAt === undefined) return { action: 'send' };
+  const sinceCall = state.now - state.lastCallEndedAt;
+  if (sinceCall >= state.gatherMs) return { action: 'send' };
+  return { action: 'wait', ms: state.gatherMs - sinceCall };
 }
 
 /**
  * The Lambda SQS event source mapping, on the embedded queue: one invocation at a time per
- * destination, taking what is ready up to the vendor's batch size. While a call is in flight,
- * new leads gather for the next one; a lead reaching an idle destination goes at once. Records
+ * destination, taking what is ready up to the vendor's batch size (see nextStep). While a call is
+ * in flight, new leads gather for the next one; a lead reaching an idle destination goes at once. Records
  * the handler did not report in `batchItemFailures` are deleted; if it throws, the whole batch
  * comes back after its visibility timeout, as on AWS.
  */
@@ -88,7 +90,6 @@ export function startConsumer(options: ConsumerOptions): Consumer {
           ready: readiness.ready,
           batchSize: options.batchSize,
           lastCallEndedAt,
-          oldestReadyAt: readiness.oldestReadyAt,
           gatherMs: options.gatherMs,
           now: now(),
         });

@@ -18,8 +18,6 @@ const REDRIVE_CHUNK = 100;
 
 export interface Readiness {
   ready: number;
-  /** When the oldest ready message became ready (epoch ms). */
-  oldestReadyAt?: number;
   /** When the next hidden or delayed message becomes visible (epoch ms). */
   nextVisibleAt?: number;
 }
@@ -46,7 +44,7 @@ export interface EmbeddedQueues {
   deliveryQueue(destination: string): DeliveryQueue;
   /** Calls `listener` after each commit that made messages ready on `queue`; returns an unsubscribe. */
   onSend(queue: string, listener: () => void): () => void;
-  /** What a consumer needs to decide: how many are ready, since when, and when the next one will be. */
+  /** What a consumer needs to decide: how many are ready, and when the next hidden one will be. */
   readiness(queue: string): Readiness;
   /**
    * Makes every message still held by a receive visible again. Only at start: the one process
@@ -88,7 +86,6 @@ export function createEmbeddedQueues(
 
   const readinessQuery = database.statement(
     `SELECT COALESCE(SUM(visible_at <= ?1), 0) AS ready,
-       MIN(CASE WHEN visible_at <= ?1 THEN visible_at END) AS oldest,
        MIN(CASE WHEN visible_at > ?1 THEN visible_at END) AS next
      FROM messages WHERE queue = ?2`,
   );
@@ -281,12 +278,10 @@ export function createEmbeddedQueues(
     readiness(queue) {
       const row = readinessQuery.get(now(), queue) as {
         ready: number;
-        oldest: number | null;
         next: number | null;
       };
       return {
         ready: row.ready,
-        ...(row.oldest === null ? {} : { oldestReadyAt: row.oldest }),
         ...(row.next === null ? {} : { nextVisibleAt: row.next }),
       };
     },

@@ -8,28 +8,11 @@ import { waitUntil } from '../../../support/wait.ts';
 describe('nextStep: when the consumer calls the destination', () => {
   const base = { batchSize: 10, gatherMs: 200, now: 10_000 };
   it.each([
-    [
-      'nothing is ready: wait (and poll)',
-      { ready: 0, lastCallEndedAt: 9_990, oldestReadyAt: undefined },
-      'wait',
-    ],
-    ['a full batch is ready: send', { ready: 10, lastCallEndedAt: 9_999, oldestReadyAt: 9_999 }, 'send'],
-    [
-      'the destination is idle: send at once',
-      { ready: 1, lastCallEndedAt: 9_000, oldestReadyAt: 9_999 },
-      'send',
-    ],
-    [
-      'the first lead ever: send at once',
-      { ready: 1, lastCallEndedAt: undefined, oldestReadyAt: 9_999 },
-      'send',
-    ],
-    [
-      'busy, and the oldest waited its gather time: send',
-      { ready: 3, lastCallEndedAt: 9_950, oldestReadyAt: 9_800 },
-      'send',
-    ],
-    ['busy, and more may come: wait', { ready: 3, lastCallEndedAt: 9_950, oldestReadyAt: 9_950 }, 'wait'],
+    ['nothing is ready: wait (and poll)', { ready: 0, lastCallEndedAt: 9_000 }, 'wait'],
+    ['a full batch is ready: send', { ready: 10, lastCallEndedAt: 9_999 }, 'send'],
+    ['the destination is idle: send at once', { ready: 1, lastCallEndedAt: 9_800 }, 'send'],
+    ['the first lead ever: send at once', { ready: 1, lastCallEndedAt: undefined }, 'send'],
+    ['a call just ended: wait for more', { ready: 3, lastCallEndedAt: 9_950 }, 'wait'],
   ])('%s', (_name, state, action) => {
     // Act
     const step = nextStep({ ...base, ...state });
@@ -38,9 +21,9 @@ describe('nextStep: when the consumer calls the destination', () => {
     expect(step.action).toBe(action);
   });
 
-  it('waits only for what is left of the gather time', () => {
+  it('waits only until gatherMs after the last call ended', () => {
     // Act
-    const step = nextStep({ ...base, ready: 3, lastCallEndedAt: 9_990, oldestReadyAt: 9_950 });
+    const step = nextStep({ ...base, ready: 3, lastCallEndedAt: 9_950 });
 
     // Assess
     expect(step).toEqual({ action: 'wait', ms: 150 });
