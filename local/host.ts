@@ -13,10 +13,11 @@ import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../adapt
 import type { Sandbox } from '../adapters/sandbox/kit.ts';
 import { createSlackSandbox, type SlackSandboxOptions } from '../adapters/slack/sandbox.ts';
 import type { BackoffPolicy } from '../functions/deliver/backoff.ts';
+import { wireDeliver } from '../functions/deliver/wiring.ts';
 import type { ThrottleOptions } from '../functions/ingest/throttle.ts';
+import { wireIngest } from '../functions/ingest/wiring.ts';
 import { createLogger } from '../functions/observability/logger.ts';
 import type { DeliveryQueue, SecretResolver } from '../functions/ports.ts';
-import { wireDeliver, wireIngest } from '../functions/wiring.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 import { openEmbeddedStore } from './embedded-store.ts';
 import { createLocalServer, type LocalRoutes } from './http-server.ts';
