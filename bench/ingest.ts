@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalHostProcess, startTarget, stopChildren, type Target } from './processes.ts';
 
-const root = join(import.meta.dirname, '..');
 const WARM_UP_REQUESTS = 200;
 const HARD_TIMEOUT_MS = 5 * 60_000;
 const REQUEST_TIMEOUT_MS = 60_000;

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,7 @@ import {
   formPayload,
   resolveE2eSecret,
 } from '../support/config.ts';
+import { startHostProcess, stopped } from '../support/host-process.ts';
 import type { HubspotRecords } from '../support/sandboxes.ts';
 import { getJson, waitUntil } from '../support/wait.ts';
 import { createWebhookSender, mapConcurrently, type WebhookAnswer } from '../support/webhooks.ts';
@@ -47,7 +48,6 @@ const RETRY_FOR_MS = 60_000;
  */
 const DRAIN_WITHIN_MS = 50_000;
 
-const root = join(import.meta.dirname, '..', '..');
 const ok = (answer: WebhookAnswer) => answer.status >= 200 && answer.status < 300;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** An answer's body as JSON, or as the text it is when it is not JSON (no answer at all, a proxy page). */
@@ -64,36 +64,6 @@ interface HostProcess {
   child: ChildProcess;
   url: string;
   send(index: number): Promise<WebhookAnswer>;
-}
-
-/** Starts `npm start`'s entry point as its own process and resolves with the URL it prints. */
-function startHost(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(root, 'local', 'main.ts')], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the host did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /leadpipe is running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1] });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the host exited with ${code}:\n${output}`)));
-  });
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 /**
@@ -164,7 +134,7 @@ describe(`a burst of webhooks, the host SIGKILLed twice (seed ${SEED})`, () => {
       E2E_HUBSPOT_TOKEN: E2E_SECRETS.E2E_HUBSPOT_TOKEN ?? '',
     };
     const launch = async (): Promise<HostProcess> => {
-      const { child, url } = await startHost(env);
+      const { child, url } = await startHostProcess(env);
       children.push(child);
       const sender = await createWebhookSender({
         baseUrl: url,

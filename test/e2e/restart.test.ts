@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHubspotSandbox } from '../../adapters/hubspot/sandbox.ts';
 import type { RunningSandbox } from '../../adapters/sandbox/kit.ts';
 import { typeform } from '../../functions/verify/schemes/typeform.ts';
+import { startHostProcess, stopped } from '../support/host-process.ts';
 import { getJson, waitUntil } from '../support/wait.ts';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -15,36 +16,6 @@ const secret = 'restart-test-typeform-secret';
 interface HubspotRecords {
   contacts: { properties: Record<string, string> }[];
   requests: { serverErrors: number; created: number };
-}
-
-/** Starts `npm start`'s entry point as its own process and resolves with the URL it prints. */
-function startHost(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [join(root, 'local', 'main.ts')], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the host did not start:\n${output}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /leadpipe is running on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1] });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`the host exited with ${code}:\n${output}`)));
-  });
-}
-
-function stopped(child: ChildProcess): Promise<void> {
-  return child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
 }
 
 describe('a crash with a lead still queued', () => {
@@ -91,7 +62,7 @@ describe('a crash with a lead still queued', () => {
       TYPEFORM_SECRET: secret,
       HUBSPOT_ACCESS_TOKEN: 'pat-restart-test',
     };
-    const first = await startHost(env);
+    const first = await startHostProcess(env);
     children.push(first.child);
     const url = `${first.url}/webhooks/typeform`;
     const headers = {
@@ -114,7 +85,7 @@ describe('a crash with a lead still queued', () => {
     expect(existsSync(join(dataDir, 'leadpipe.db'))).toBe(true);
     expect(JSON.parse(readFileSync(runtimeFile, 'utf8'))).toMatchObject({ pid: first.child.pid });
     hubspot.faults = { ...hubspot.faults, serverErrorRate: 0 };
-    const second = await startHost(env);
+    const second = await startHostProcess(env);
     children.push(second.child);
 
     // Assess: the lead arrives, once; the delivery id survived the crash too.

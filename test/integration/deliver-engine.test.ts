@@ -2,7 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
 import { toSqsRecord } from '../../adapters/embedded/consumer.ts';
 import { type EmbeddedDatabase, openDatabase } from '../../adapters/embedded/database.ts';
-import { createEmbeddedQueues, type EmbeddedQueues } from '../../adapters/embedded/queues.ts';
+import { createEmbeddedQueues } from '../../adapters/embedded/queues.ts';
 import { describeDeadLetter } from '../../functions/deliver/dead-letter.ts';
 import {
   type BatchSummary,

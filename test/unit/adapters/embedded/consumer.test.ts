@@ -108,7 +108,7 @@ describe('startConsumer on the embedded queue', () => {
     const slow = new Promise<void>((resolve) => {
       release = resolve;
     });
-    h.answer(async (event) => {
+    h.answer(async (_event) => {
       if (h.events.length === 1) await slow;
       return { batchItemFailures: [] };
     });
@@ -154,7 +154,7 @@ describe('startConsumer on the embedded queue', () => {
   it('leaves the whole batch on the queue when the handler throws, and receives it again after its visibility timeout', async () => {
     // Prepare
     const h = setup({ visibilityTimeoutSeconds: 1 });
-    h.answer(async (event) => {
+    h.answer(async (_event) => {
       if (h.events.length === 1) throw new Error('deliver crashed');
       return { batchItemFailures: [] };
     });
