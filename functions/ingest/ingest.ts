@@ -21,6 +21,7 @@ import { type AlertPublisher, type LeadPublisher, PublishError } from '../ports.
 import { LEAD_RECEIVED } from '../routing/rules.ts';
 import { verifyWebhook } from '../verify/index.ts';
 import { type VerifiedDelivery, type WebhookRequest, WebhookVerificationError } from '../verify/types.ts';
+import { type InProgressWaitOptions, retryWhileInProgress } from './in-progress.ts';
 
 /** How long a delivery id is remembered: longer than any sender keeps retrying (Stripe: 3 days). */
 export const REMEMBER_DELIVERIES_SECONDS = 7 * 24 * 3600;
@@ -40,6 +41,8 @@ export interface IngestDependencies {
    */
   observeShape?: (source: string, payload: unknown) => Promise<void>;
   now?: () => Date;
+  /** How a copy of a delivery in progress waits for it (tests shorten it); default in-progress.ts. */
+  inProgressWait?: InProgressWaitOptions;
 }
 
 export interface IngestInput {
@@ -181,10 +184,16 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     idempotency.registerLambdaContext(lambdaContext);
     let result: Accepted;
     try {
-      result = await acceptOnce(
-        { key: `${sourceName}#${deliveryId}`, leadId, lead, quarantine: problem },
-        sourceName,
-        { body: request.body, contentType, deliveryId, headers: request.headers },
+      // A copy of a delivery still being handled waits briefly for it (in-progress.ts).
+      result = await retryWhileInProgress(
+        () =>
+          acceptOnce({ key: `${sourceName}#${deliveryId}`, leadId, lead, quarantine: problem }, sourceName, {
+            body: request.body,
+            contentType,
+            deliveryId,
+            headers: request.headers,
+          }),
+        deps.inProgressWait,
       );
     } catch (error) {
       if (error instanceof PublishError) {
@@ -200,7 +209,7 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
         throw new HttpError(
           409,
           'delivery_in_progress',
-          'This delivery is being processed right now; retry in a few seconds.',
+          'This delivery is still being processed; retry in a few seconds.',
           {
             headers: { 'retry-after': '2' },
             cause: error,
