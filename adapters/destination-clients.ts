@@ -1,4 +1,4 @@
-import type { DestinationAdapter, OpsAlertSink, SecretResolver } from '../functions/ports.ts';
+import type { DeliveredStore, DestinationAdapter, OpsAlertSink, SecretResolver } from '../functions/ports.ts';
 import type { DestinationConfig } from '../schemas/generated/config.ts';
 
 /** What a deliver function needs from its vendor: the adapter, and the ops alerter if it takes alerts. */
@@ -14,6 +14,8 @@ export interface DestinationClientsOptions {
   sandboxUrl?: string;
   /** The ops channel, when this destination is the one settings.alerts names. */
   alertsChannel?: string;
+  /** What the destination already received; used where a second delivery would be seen by people (Slack). */
+  delivered?: DeliveredStore;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { SecretResolver } from '../functions/ports.ts';
+import type { DeliveredStore, SecretResolver } from '../functions/ports.ts';
 import type { DestinationConfig } from '../schemas/generated/config.ts';
 import type { DestinationClients } from './destination-clients.ts';
 import { optional } from './destination-clients.ts';
@@ -29,12 +29,18 @@ export interface SandboxUrls {
 export async function createDestinationClients(
   name: string,
   config: DestinationConfig,
-  options: { resolveSecret: SecretResolver; sandboxUrls?: SandboxUrls; alertsChannel?: string },
+  options: {
+    resolveSecret: SecretResolver;
+    sandboxUrls?: SandboxUrls;
+    alertsChannel?: string;
+    delivered?: DeliveredStore;
+  },
 ): Promise<DestinationClients> {
   const { sandboxUrls = {} } = options;
   const shared = {
     resolveSecret: options.resolveSecret,
     ...optional('alertsChannel', options.alertsChannel),
+    ...optional('delivered', options.delivered),
   };
   switch (config.type) {
     case 'hubspot':

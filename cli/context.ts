@@ -1,6 +1,5 @@
 import { loadPipelineConfig } from '../functions/config/checks.ts';
-import type { SecretResolver } from '../functions/ports.ts';
-import { localSecretResolver } from '../local/dev-secrets.ts';
+import { type LocalSecrets, localSecrets } from '../local/dev-secrets.ts';
 import { type LocalSettings, readLocalSettings } from '../local/settings.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 
@@ -10,7 +9,7 @@ export interface CommandContext {
   flags: Readonly<Record<string, string | boolean | undefined>>;
   settings: LocalSettings;
   config(): Promise<LeadpipeConfig>;
-  secrets(): { resolveSecret: SecretResolver; developmentSecretsUsed: Set<string> };
+  secrets(): LocalSecrets;
 }
 
 /** One CLI command: its usage lines and what it runs. Returns the exit code. */
@@ -32,6 +31,9 @@ export function createContext(args: string[], flags: CommandContext['flags']): C
       config ??= loadPipelineConfig(settings.configPath);
       return config;
     },
-    secrets: () => localSecretResolver(),
+    // The CLI opts in to the development values itself, so `leadpipe send` signs as `npm start`
+    // verifies; still only for the default config. Signing with a public value lets nothing in that
+    // the host would not accept, and an empty variable is still an error.
+    secrets: () => localSecrets({ configPath: settings.configPath, developmentSecrets: true }),
   };
 }

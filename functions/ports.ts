@@ -73,13 +73,19 @@ export type LeadPublisher = (events: readonly LeadReceivedEvent[]) => Promise<vo
 /** Publishes ops.alert events; the alerts rule takes them to the alerts destination. */
 export type AlertPublisher = (alerts: readonly OpsAlert[]) => Promise<void>;
 
-/** Some events could not be published after every retry: the caller must not acknowledge them. */
+/**
+ * Some events could not be published after every retry: the caller must not acknowledge them. `permanent`
+ * says no retry can succeed (the bus refused the event itself: too large, malformed), so the caller must
+ * set the payload aside instead of asking the sender to retry forever.
+ */
 export class PublishError extends Error {
   override readonly name = 'PublishError';
   readonly failed: number;
-  constructor(failed: number, reason: string, options?: { cause?: unknown }) {
+  readonly permanent: boolean;
+  constructor(failed: number, reason: string, options?: { cause?: unknown; permanent?: boolean }) {
     super(`${failed} event(s) could not be published: ${reason}`, options);
     this.failed = failed;
+    this.permanent = options?.permanent ?? false;
   }
 }
 
@@ -168,6 +174,28 @@ export interface DeliveryQueue {
     onProgress?: (progress: RedriveProgress) => void;
   }): Promise<RedriveResult>;
 }
+
+// ── What a destination already has ──────────────────────────────────────────────────────────────
+
+/** Where a delivered lead ended up at its destination (a CRM record id, a chat message ts). */
+export interface DeliveredRef {
+  id: string;
+  url?: string;
+}
+
+/**
+ * Which leads a destination has already received, for destinations where a second delivery is
+ * seen by people (a Slack message): the adapter records each lead once its message is posted and
+ * skips recorded leads when a batch comes again (a crash part-way through a batch, a redrive).
+ */
+export interface DeliveredStore {
+  /** The leads among `leadIds` already delivered to `destination`, each with its ref if it had one. */
+  find(destination: string, leadIds: readonly string[]): Promise<Map<string, DeliveredRef | undefined>>;
+  record(destination: string, delivered: readonly { leadId: string; ref?: DeliveredRef }[]): Promise<void>;
+}
+
+/** How long a delivery is remembered: as long as delivery ids are (a sender's retries, a redrive). */
+export const DELIVERED_KEEP_SECONDS = 7 * 24 * 3600;
 
 // ── Secrets ────────────────────────────────────────────────────────────────────────────────────
 

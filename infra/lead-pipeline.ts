@@ -27,6 +27,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
+import { deliveredItemPrefix } from '../adapters/aws/delivered-store.ts';
 import { TABLE_KEY, TABLE_TTL } from '../adapters/aws/idempotency-store.ts';
 import { ENVIRONMENT } from '../adapters/aws/lambda/environment.ts';
 import { METRIC, METRICS_NAMESPACE } from '../adapters/aws/lambda/metrics.ts';
@@ -346,8 +347,11 @@ export class LeadPipeline extends Construct {
         [ENVIRONMENT.queueUrl]: queue.queueUrl,
         [ENVIRONMENT.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
         [ENVIRONMENT.maxAttempts]: String(maxAttempts),
+        // Slack records what it posted, so a redelivered batch never shows people a lead twice.
+        ...(destination.type === 'slack' ? { [ENVIRONMENT.tableName]: this.table.tableName } : {}),
       },
     });
+    if (destination.type === 'slack') this.grantDeliveredRecords(fn, name);
     const vendorLimit = VENDOR_BATCH_SIZE[destination.type];
     const window = destination.delivery?.batchWindowSeconds ?? 1;
     // More than 10 records per batch needs a batching window (an SQS event source rule).
@@ -382,6 +386,23 @@ export class LeadPipeline extends Construct {
         }),
     );
     return { queue, deadLetterQueue, function: fn, rules };
+  }
+
+  /**
+   * Read and write of this destination's own `delivered#<name>#` items only (DynamoDB's
+   * leading-keys condition): it can neither read the idempotency records and quarantined payloads
+   * nor another destination's records.
+   */
+  private grantDeliveredRecords(fn: NodejsFunction, destination: string): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${deliveredItemPrefix(destination)}*`] },
+        },
+      }),
+    );
   }
 
   /** Read access to exactly the secrets and parameters these references name. */

@@ -7,12 +7,13 @@ import {
   type EmbeddedDatabase,
   openDatabase,
 } from '../adapters/embedded/database.ts';
+import { createEmbeddedDeliveredStore } from '../adapters/embedded/delivered-store.ts';
 import { SqliteIdempotencyStore } from '../adapters/embedded/idempotency-store.ts';
 import { createEmbeddedQuarantineStore } from '../adapters/embedded/quarantine-store.ts';
 import { createEmbeddedQueues, type EmbeddedQueues } from '../adapters/embedded/queues.ts';
 import { createEmbeddedShapeStore } from '../adapters/embedded/shape-store.ts';
 import { DEFAULT_MAX_ATTEMPTS } from '../functions/deliver/backoff.ts';
-import type { QuarantineStore, ShapeStore } from '../functions/ports.ts';
+import type { DeliveredStore, QuarantineStore, ShapeStore } from '../functions/ports.ts';
 import { routingRules } from '../functions/routing/rules.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 
@@ -23,6 +24,7 @@ export interface EmbeddedStore {
   bus: EmbeddedBus;
   quarantine: QuarantineStore;
   shapes: ShapeStore;
+  delivered: DeliveredStore;
   /**
    * A new idempotency layer over the database. Each user gets its own instance: Powertools
    * configures a layer once, for the first idempotent function that uses it.
@@ -71,6 +73,7 @@ export function openEmbeddedStore(
     }),
     quarantine: createEmbeddedQuarantineStore(database),
     shapes: createEmbeddedShapeStore(database),
+    delivered: createEmbeddedDeliveredStore(database),
     idempotency: (idempotencyOptions = {}) => new SqliteIdempotencyStore({ database, ...idempotencyOptions }),
     close: () => database.close(),
   };

@@ -3,12 +3,13 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { EmbeddedBus } from '../adapters/embedded/bus.ts';
 import { type Consumer, startConsumer } from '../adapters/embedded/consumer.ts';
 import type { Durability, EmbeddedDatabase } from '../adapters/embedded/database.ts';
+import { removeExpiredDeliveries } from '../adapters/embedded/delivered-store.ts';
 import { removeExpiredIdempotencyRecords } from '../adapters/embedded/idempotency-store.ts';
 import { removeExpiredQuarantine } from '../adapters/embedded/quarantine-store.ts';
 import type { EmbeddedQueues } from '../adapters/embedded/queues.ts';
 import { inWriteScope } from '../adapters/embedded/write-scope.ts';
 import { createHubspotSandbox, type HubspotSandboxOptions } from '../adapters/hubspot/sandbox.ts';
-import { createDestinationClients } from '../adapters/index.ts';
+import { createDestinationClients, type SandboxUrls } from '../adapters/index.ts';
 import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../adapters/salesforce/sandbox.ts';
 import type { Sandbox } from '../adapters/sandbox/kit.ts';
 import { createSlackSandbox, type SlackSandboxOptions } from '../adapters/slack/sandbox.ts';
@@ -17,15 +18,23 @@ import { wireDeliver } from '../functions/deliver/wiring.ts';
 import type { ThrottleOptions } from '../functions/ingest/throttle.ts';
 import { wireIngest } from '../functions/ingest/wiring.ts';
 import { createLogger } from '../functions/observability/logger.ts';
-import type { DeliveryQueue, SecretResolver } from '../functions/ports.ts';
-import type { LeadpipeConfig } from '../schemas/generated/config.ts';
+import type { DeliveredStore, DeliveryQueue, SecretResolver } from '../functions/ports.ts';
+import { resolveSigningSecrets } from '../functions/verify/index.ts';
+import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
 import { openEmbeddedStore } from './embedded-store.ts';
 import { createLocalServer, type LocalRoutes } from './http-server.ts';
+import { isLoopback, SettingsError } from './settings.ts';
 
 /** Locally a batch is handled in well under this; a crash is recovered at the next start instead. */
 const VISIBILITY_TIMEOUT_SECONDS = 30;
 /** While a destination is busy, a partial batch waits at most this long for more leads. */
 const GATHER_MS = 300;
+
+/** The vendors with a built-in sandbox: one per destination type. */
+export type SandboxVendor = DestinationConfig['type'];
+
+/** The sandboxes a host mounted, by vendor: only those some destination uses. */
+export type MountedSandboxes = Readonly<Partial<Record<SandboxVendor, Sandbox>>>;
 
 export interface LocalHostOptions {
   config: LeadpipeConfig;
@@ -38,7 +47,7 @@ export interface LocalHostOptions {
   /** Default 'full': a 202 means the lead is on disk (adapters/embedded/database.ts). */
   durability?: Durability;
   resolveSecret: SecretResolver;
-  /** Options for the embedded vendor sandboxes (fault injection, limits). */
+  /** Options for the embedded vendor sandboxes (fault injection, limits); a sandbox no destination uses is not mounted. */
   sandboxes?: {
     hubspot?: HubspotSandboxOptions;
     salesforce?: SalesforceSandboxOptions;
@@ -56,7 +65,8 @@ export interface LocalHostOptions {
 export interface LocalHost {
   url: string;
   port: number;
-  sandboxes: { hubspot: Sandbox; salesforce: Sandbox; slack: Sandbox };
+  /** The sandboxes mounted under /sandbox/: only those a destination uses, none beyond loopback. */
+  sandboxes: MountedSandboxes;
   /** Each destination's queue and dead-letter queue, as the deliver engine and the CLI see them. */
   queues: Readonly<Record<string, DeliveryQueue>>;
   /** The SQLite database file, or ':memory:'. */
@@ -87,9 +97,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   };
 
   try {
+    const bindAddress = options.bindAddress ?? '127.0.0.1';
+    // Decided before anything starts: a destination that cannot have its sandbox fails the start.
+    const mounted = sandboxesToMount(config, bindAddress);
     // Every source's secrets must resolve now: a missing one fails the start, not the first webhook.
-    for (const source of Object.values(config.sources)) {
-      await Promise.all((source.verify.secrets ?? []).map((ref) => options.resolveSecret(ref)));
+    // …and be usable by its scheme: an empty key would verify signatures anyone can make.
+    for (const [name, source] of Object.entries(config.sources)) {
+      await resolveSigningSecrets(name, source.verify, options.resolveSecret);
     }
     const store = openEmbeddedStore(config, {
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
@@ -101,12 +115,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     queues.releaseInFlight();
     removeExpiredIdempotencyRecords(database);
     removeExpiredQuarantine(database);
+    removeExpiredDeliveries(database);
 
-    const sandboxes = {
-      hubspot: createHubspotSandbox(options.sandboxes?.hubspot),
-      salesforce: createSalesforceSandbox(options.sandboxes?.salesforce),
-      slack: createSlackSandbox(options.sandboxes?.slack),
-    };
+    const sandboxes = createSandboxes(mounted, options.sandboxes);
     const consumers: Consumer[] = [];
     const routes: LocalRoutes = {
       sandboxes,
@@ -115,7 +126,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const server = createLocalServer(routes);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(options.port ?? 3000, options.bindAddress ?? '127.0.0.1', () => resolve());
+      server.listen(options.port ?? 3000, bindAddress, () => resolve());
     });
     stack.push(
       () =>
@@ -154,12 +165,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           options,
           queues,
           bus,
+          delivered: store.delivered,
           logger,
-          sandboxUrls: {
-            hubspot: `${sandboxUrl}/hubspot`,
-            salesforce: `${sandboxUrl}/salesforce`,
-            slack: `${sandboxUrl}/slack`,
-          },
+          // Only the mounted ones: a destination can reach no other sandbox.
+          sandboxUrls: Object.fromEntries(mounted.map((vendor) => [vendor, `${sandboxUrl}/${vendor}`])),
           started: (consumer) => {
             consumers.push(consumer);
             // Consumers end before the server and the database they use.
@@ -193,6 +202,60 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   }
 }
 
+/**
+ * The config field a destination leaves out to be delivered to its vendor's built-in sandbox, or
+ * undefined when it names the vendor's URL: the `config.<field> ?? sandboxUrl` of
+ * adapters/<vendor>/destination.ts, and the field names their MissingUrlError gives.
+ */
+export function sandboxUrlField(destination: DestinationConfig): string | undefined {
+  switch (destination.type) {
+    case 'hubspot':
+    case 'slack':
+      return destination.baseUrl === undefined ? 'baseUrl' : undefined;
+    case 'salesforce': {
+      const { auth } = destination;
+      if ('accessToken' in auth) return auth.instanceUrl === undefined ? 'auth.instanceUrl' : undefined;
+      return auth.loginUrl === undefined ? 'auth.loginUrl' : undefined;
+    }
+  }
+}
+
+/**
+ * The sandboxes a host listening on `bindAddress` mounts for `config`: the vendors some destination
+ * reaches through its sandbox. They have no auth and hold lead data, so beyond loopback none is
+ * mounted, and a destination that would need one is a SettingsError naming the field to set.
+ */
+export function sandboxesToMount(config: LeadpipeConfig, bindAddress: string): SandboxVendor[] {
+  const needs = Object.entries(config.destinations).flatMap(([name, destination]) => {
+    const field = sandboxUrlField(destination);
+    return field ? [{ name, vendor: destination.type, field }] : [];
+  });
+  if (needs.length > 0 && !isLoopback(bindAddress)) {
+    throw new SettingsError(
+      `leadpipe listens on ${bindAddress} (LEADPIPE_BIND), not loopback, so it mounts no vendor sandbox (they have no auth and hold lead data), but:\n` +
+        needs
+          .map(
+            ({ name, vendor, field }) =>
+              `  - destinations.${name}.${field} is not set, so "${name}" would deliver to the ${vendor} sandbox: set it to the ${vendor} API URL`,
+          )
+          .join('\n') +
+        '\nor listen on 127.0.0.1.',
+    );
+  }
+  return [...new Set(needs.map(({ vendor }) => vendor))];
+}
+
+function createSandboxes(
+  vendors: readonly SandboxVendor[],
+  options: LocalHostOptions['sandboxes'] = {},
+): MountedSandboxes {
+  return {
+    ...(vendors.includes('hubspot') ? { hubspot: createHubspotSandbox(options.hubspot) } : {}),
+    ...(vendors.includes('salesforce') ? { salesforce: createSalesforceSandbox(options.salesforce) } : {}),
+    ...(vendors.includes('slack') ? { slack: createSlackSandbox(options.slack) } : {}),
+  };
+}
+
 /** Builds one destination's deliver handler and returns what starts its consumer. */
 async function prepareConsumer(
   name: string,
@@ -200,8 +263,9 @@ async function prepareConsumer(
     options: LocalHostOptions;
     queues: EmbeddedQueues;
     bus: EmbeddedBus;
+    delivered: DeliveredStore;
     logger: Logger;
-    sandboxUrls: { hubspot: string; salesforce: string; slack: string };
+    sandboxUrls: SandboxUrls;
     started: (consumer: Consumer) => void;
   },
 ): Promise<() => void> {
@@ -213,6 +277,7 @@ async function prepareConsumer(
     resolveSecret: options.resolveSecret,
     sandboxUrls: context.sandboxUrls,
     ...(alerts?.destination === name ? { alertsChannel: alerts.channel } : {}),
+    delivered: context.delivered,
   });
   const queue = queues.deliveryQueue(name);
   const handler = wireDeliver({

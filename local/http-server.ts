@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { Sandbox } from '../adapters/sandbox/kit.ts';
+import {
+  answerThenClose,
+  readBodyWithin,
+  refuseBodyTooLarge,
+  type Sandbox,
+} from '../adapters/sandbox/kit.ts';
+import { internalError } from '../functions/http/errors.ts';
 import type { HttpResult } from '../functions/http/middleware.ts';
 
 /** API Gateway HTTP APIs refuse bodies over 10 MB before any Lambda runs. */
@@ -12,61 +18,143 @@ const TEXT_TYPES = /^(text\/|application\/(json|.+\+json|xml|.+\+xml|x-www-form-
 export interface LocalRoutes {
   /** The real ingest Lambda handler; undefined until the host is ready. */
   ingest?: (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
+  /** Only the sandboxes some destination uses; any other /sandbox/{vendor} is a 404. */
   sandboxes: Readonly<Record<string, Sandbox>>;
   health: () => Promise<{ ok: boolean; components: Record<string, string> }>;
 }
 
+/** A refusal of the local server itself, in the same JSON shape as every ingest refusal. */
+interface Refusal {
+  status: number;
+  code: string;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+const NOT_FOUND: Refusal = {
+  status: 404,
+  code: 'not_found',
+  message: 'Nothing is served here: webhooks go to POST /webhooks/<source>, health to GET /health.',
+};
+
 /**
  * The local stand-in for API Gateway: ANY /webhooks/{source} becomes an HTTP API v2 event for
  * the ingest handler, GET /health reports the pieces, and /sandbox/{vendor}/... reaches the
- * vendor sandboxes.
+ * mounted vendor sandboxes. Every refusal is `{"error":{"code","message"}}`; an unexpected error
+ * is the generic 500, never its own text.
  */
 export function createLocalServer(routes: LocalRoutes): Server {
-  return createServer((req, res) => {
-    route(req, res).catch((error: Error) => {
-      if (!res.headersSent) send(res, 500, { error: { code: 'internal_error', message: error.message } });
+  const server = createServer((req, res) => {
+    route(routes, req, res).catch(() => {
+      if (!res.headersSent) refuse(req, res, { status: 500, ...internalError.error });
+      else res.destroy();
     });
   });
+  // A request Node cannot parse (bad request line, oversized headers) gets the JSON shape too.
+  server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
+    if (socket.writable && error.code !== 'ECONNRESET') socket.end(rawRefusal(error.code));
+    else socket.destroy();
+  });
+  return server;
+}
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://local');
-    const sandbox = /^\/sandbox\/([a-z]+)(\/|$)/.exec(url.pathname);
-    if (sandbox) {
-      const target = routes.sandboxes[sandbox[1] ?? ''];
-      if (target) return target.handle(req, res, `/sandbox/${sandbox[1]}`);
-    }
-    if (url.pathname === '/health' && req.method === 'GET') {
-      const health = await routes.health();
-      return send(res, health.ok ? 200 : 503, {
-        status: health.ok ? 'ok' : 'unavailable',
-        components: health.components,
+/** A whole HTTP response for a request the parser refused, so it closes the connection. */
+export function rawRefusal(parserCode: string | undefined): string {
+  const tooLarge = parserCode === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify({
+    error: tooLarge
+      ? { code: 'headers_too_large', message: 'The request headers are too large.' }
+      : { code: 'malformed_request', message: 'The request is not valid HTTP/1.1.' },
+  });
+  return [
+    tooLarge ? 'HTTP/1.1 431 Request Header Fields Too Large' : 'HTTP/1.1 400 Bad Request',
+    'content-type: application/json; charset=utf-8',
+    `content-length: ${Buffer.byteLength(body)}`,
+    'connection: close',
+    '',
+    body,
+  ].join('\r\n');
+}
+
+async function route(routes: LocalRoutes, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = parseRequestUrl(req.url);
+  if (!url) {
+    return refuse(req, res, {
+      status: 400,
+      code: 'malformed_path',
+      message: 'The request path is not valid.',
+    });
+  }
+  const sandbox = /^\/sandbox\/([a-z]+)(\/|$)/.exec(url.pathname);
+  if (sandbox) {
+    const target = routes.sandboxes[sandbox[1] ?? ''];
+    // Sandboxes bound their own bodies (SANDBOX_MAX_BODY_BYTES).
+    if (target) return target.handle(req, res, `/sandbox/${sandbox[1]}`);
+    return refuse(req, res, {
+      ...NOT_FOUND,
+      message:
+        'No sandbox is mounted here: this host mounts only the sandboxes its destinations use (see its start banner).',
+    });
+  }
+  if (url.pathname === '/health') {
+    if (req.method !== 'GET') {
+      return refuse(req, res, {
+        status: 405,
+        code: 'method_not_allowed',
+        message: `Health is read with GET, not ${req.method}.`,
+        headers: { allow: 'GET' },
       });
     }
-    const webhook = /^\/webhooks\/([^/]+)\/?$/.exec(url.pathname);
-    if (webhook) {
-      if (!routes.ingest) {
-        return send(
-          res,
-          503,
-          { error: { code: 'starting', message: 'leadpipe is starting; retry in a moment.' } },
-          { 'retry-after': '1' },
-        );
-      }
-      const body = await readBody(req, API_GATEWAY_MAX_BODY);
-      if (!body) return send(res, 413, { message: 'Request Entity Too Large' });
-      const event = toApiGatewayEvent(req, url, decodeURIComponent(webhook[1] ?? ''), body);
-      const result = await routes.ingest(
-        event,
-        lambdaContext('leadpipe-ingest', event.requestContext.requestId),
-      );
-      res.writeHead(result.statusCode ?? 200, {
-        ...(result.headers as Record<string, string>),
-        'apigw-requestid': event.requestContext.requestId,
-      });
-      res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
-      return;
-    }
-    send(res, 404, { message: 'Not Found' });
+    const health = await routes.health();
+    return send(res, health.ok ? 200 : 503, {
+      status: health.ok ? 'ok' : 'unavailable',
+      components: health.components,
+    });
+  }
+  const webhook = /^\/webhooks\/([^/]+)\/?$/.exec(url.pathname);
+  if (!webhook) return refuse(req, res, NOT_FOUND);
+  const source = decodePathSegment(webhook[1] ?? '');
+  if (source === undefined) {
+    return refuse(req, res, {
+      status: 400,
+      code: 'malformed_path',
+      message: 'The source in the path is not valid percent-encoding.',
+    });
+  }
+  if (!routes.ingest) {
+    return refuse(req, res, {
+      status: 503,
+      code: 'starting',
+      message: 'leadpipe is starting; retry in a moment.',
+      headers: { 'retry-after': '1' },
+    });
+  }
+  const body = await readBodyWithin(req, API_GATEWAY_MAX_BODY);
+  if (!body) return refuseBodyTooLarge(req, res, API_GATEWAY_MAX_BODY);
+  const event = toApiGatewayEvent(req, url, source, body);
+  const result = await routes.ingest(event, lambdaContext('leadpipe-ingest', event.requestContext.requestId));
+  res.writeHead(result.statusCode ?? 200, {
+    ...(result.headers as Record<string, string>),
+    'apigw-requestid': event.requestContext.requestId,
+  });
+  res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
+}
+
+/** The request target as a URL, or undefined when it cannot be one. */
+export function parseRequestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://local');
+  } catch {
+    return undefined;
+  }
+}
+
+/** A percent-decoded path segment, or undefined when its encoding is malformed (`%ZZ`). */
+export function decodePathSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
   }
 }
 
@@ -142,15 +230,25 @@ export function lambdaContext(functionName: string, requestId: string, timeoutMs
   };
 }
 
-async function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > limit) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** Bodies up to this that a refusal leaves unread are drained by Node, keeping the connection. */
+const DRAINED_BODY_BYTES = 64 * 1024;
+
+/**
+ * Answers a refusal. A large or unbounded body the route did not read is not read at all: the
+ * connection closes after the answer (answerThenClose) instead of Node draining all of it.
+ */
+function refuse(req: IncomingMessage, res: ServerResponse, refusal: Refusal): void {
+  const body = { error: { code: refusal.code, message: refusal.message } };
+  if (mayCarryLargeBody(req)) answerThenClose(req, res, refusal.status, body, refusal.headers);
+  else send(res, refusal.status, body, refusal.headers);
+}
+
+/** True while a body over DRAINED_BODY_BYTES, or one of unknown length, may still be coming. */
+function mayCarryLargeBody(req: IncomingMessage): boolean {
+  if (req.complete) return false;
+  const declared = req.headers['content-length'];
+  if (declared === undefined) return req.headers['transfer-encoding'] !== undefined;
+  return !/^\d+$/.test(declared) || Number(declared) > DRAINED_BODY_BYTES;
 }
 
 function send(
@@ -159,7 +257,12 @@ function send(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
+  const payload = JSON.stringify(body);
   res
-    .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
-    .end(JSON.stringify(body));
+    .writeHead(status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': String(Buffer.byteLength(payload)),
+      ...headers,
+    })
+    .end(payload);
 }

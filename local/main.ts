@@ -2,9 +2,9 @@
 
 import { LegacyDataDirError } from '../adapters/embedded/database.ts';
 import { loadPipelineConfig, unsignedSources } from '../functions/config/checks.ts';
-import { ConfigError } from '../functions/config/errors.ts';
+import { ConfigError, SecretNotFoundError } from '../functions/config/errors.ts';
 import { createLogger } from '../functions/observability/logger.ts';
-import { localSecretResolver } from './dev-secrets.ts';
+import { DEVELOPMENT_SECRETS_FLAG, localSecrets } from './dev-secrets.ts';
 import { type LocalHost, startLocalHost } from './host.ts';
 import { readRuntimeInfo, removeRuntimeInfo, writeRuntimeInfo } from './runtime-file.ts';
 import { isLoopback, loadDotEnv, readLocalSettings, SettingsError } from './settings.ts';
@@ -13,7 +13,12 @@ async function main(): Promise<void> {
   loadDotEnv();
   const settings = readLocalSettings();
   const config = await loadPipelineConfig(settings.configPath);
-  const { resolveSecret, developmentSecretsUsed } = localSecretResolver();
+  // Development values only for the default config, and only when opted in (npm start passes the flag).
+  const { resolveSecret, developmentSecretsUsed } = localSecrets({
+    config,
+    configPath: settings.configPath,
+    developmentSecrets: process.argv.includes(DEVELOPMENT_SECRETS_FLAG),
+  });
   const running = await readRuntimeInfo(settings.dataDir);
   if (running && running.pid !== process.pid) {
     throw new SettingsError(
@@ -41,7 +46,7 @@ async function main(): Promise<void> {
   if (!isLoopback(settings.bindAddress)) {
     console.warn(
       `\n!! WARNING: listening on ${settings.bindAddress} (LEADPIPE_BIND), not loopback: other machines can reach the webhooks,\n` +
-        '   the health endpoint and the vendor sandboxes (which hold lead data). Put it behind a TLS proxy and a firewall.',
+        '   and the health endpoint (no vendor sandbox is mounted beyond loopback). Put it behind a TLS proxy and a firewall.',
     );
   }
   for (const source of unsignedSources(config)) {
@@ -84,8 +89,7 @@ function printBanner(
     ...sources.map((name) => `    POST ${host.url}/webhooks/${name}`),
     '',
     `  destinations: ${destinations.join(', ')}`,
-    '  sandboxes (what the CRMs received):',
-    ...Object.keys(host.sandboxes).map((name) => `    ${host.url}/sandbox/${name}/__sandbox/records`),
+    ...sandboxLines(host),
     `  health    ${host.url}/health`,
     '',
     'Send a test lead (in another terminal):',
@@ -96,8 +100,23 @@ function printBanner(
   console.log(lines.join('\n'));
 }
 
+/** Which sandboxes are mounted (only those a destination uses), or that none is. */
+function sandboxLines(host: LocalHost): string[] {
+  const mounted = Object.keys(host.sandboxes);
+  if (mounted.length === 0) return ['  sandboxes: none mounted (every destination names its vendor URL)'];
+  return [
+    `  sandboxes mounted: ${mounted.join(', ')} (what the CRMs received; no auth, loopback only):`,
+    ...mounted.map((name) => `    ${host.url}/sandbox/${name}/__sandbox/records`),
+  ];
+}
+
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof SettingsError || error instanceof LegacyDataDirError)
+  if (
+    error instanceof ConfigError ||
+    error instanceof SettingsError ||
+    error instanceof LegacyDataDirError ||
+    error instanceof SecretNotFoundError
+  )
     console.error(error.message);
   else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
     console.error(

@@ -62,6 +62,13 @@ CREATE TABLE IF NOT EXISTS shapes (
   version INTEGER NOT NULL,
   updated_at TEXT NOT NULL
 ) STRICT;
+CREATE TABLE IF NOT EXISTS delivered (
+  destination TEXT NOT NULL,
+  lead_id TEXT NOT NULL,
+  ref TEXT,                           -- JSON DeliveredRef
+  expires_at INTEGER NOT NULL,        -- epoch seconds
+  PRIMARY KEY (destination, lead_id)
+) STRICT;
 CREATE TABLE IF NOT EXISTS queues (
   name TEXT PRIMARY KEY,
   dead_letter_queue TEXT,

@@ -1,3 +1,4 @@
+import { domainToASCII } from 'node:url';
 import type { Lead } from '../../schemas/generated/lead.ts';
 
 /** A Salesforce record as sObject Collections takes it: field values plus `attributes.type`. */
@@ -28,7 +29,7 @@ export function toSalesforceRecord(
   lead: Lead,
   mapping: RecordMapping,
 ): { record: SalesforceRecord; key: string } | { reason: string } {
-  const email = present(lead.email);
+  const email = salesforceEmail(present(lead.email));
   if (email === undefined) return { reason: NO_EXTERNAL_ID_REASON };
   const key = email.toLowerCase();
 
@@ -48,6 +49,22 @@ export function toSalesforceRecord(
   // Set last so a `fields` entry cannot overwrite the key the upsert matches on.
   record[mapping.externalIdField] = key;
   return { record, key };
+}
+
+/**
+ * The address with its domain in A-labels (`zoë@bücher.example` → `zoë@xn--bcher-kva.example`). Salesforce's
+ * Email fields take non-ASCII only in orgs that turned on Email Address Internationalization (off by
+ * default), while the A-label domain is the same mailbox everywhere; the key uses it too, so a lead sent
+ * with either spelling of the domain updates one record. A non-ASCII local part has no ASCII form and is
+ * left as it is. HubSpot keeps the Unicode form (adapters/hubspot): its email validation reads Unicode
+ * domains and TLDs.
+ */
+export function salesforceEmail(email: string | undefined): string | undefined {
+  // An ASCII address is sent exactly as it came.
+  if (email === undefined || /^[\x21-\x7e]*$/.test(email)) return email;
+  const at = email.lastIndexOf('@');
+  const ascii = at === -1 ? '' : domainToASCII(email.slice(at + 1));
+  return ascii === '' ? email : `${email.slice(0, at + 1)}${ascii}`;
 }
 
 /** Reads a dotted path (`utm.campaign`, `custom.budget`) from a lead; only scalar values count. */

@@ -51,8 +51,17 @@ export interface FaultRenderer {
   rateLimited(retryAfterSeconds: number): SandboxResponse;
 }
 
+/**
+ * The largest request body a sandbox reads. The vendors take at most 100 HubSpot inputs or 200
+ * Salesforce records per call, a few hundred KB; 5 MB leaves a wide margin and still bounds what
+ * one request can make the host hold in memory.
+ */
+export const SANDBOX_MAX_BODY_BYTES = 5 * 1024 * 1024;
+
 export interface SandboxOptions {
   faults?: Partial<Faults>;
+  /** Bodies over this are refused with 413 before they are read whole. @default SANDBOX_MAX_BODY_BYTES */
+  maxBodyBytes?: number;
   /** A seeded generator makes a chaos run reproducible. */
   random?: () => number;
 }
@@ -95,6 +104,7 @@ export class Sandbox {
   private readonly snapshot: () => unknown;
   private readonly reset: () => void;
   private readonly hanging = new Set<ServerResponse>();
+  private readonly maxBodyBytes: number;
 
   constructor(
     name: string,
@@ -107,6 +117,7 @@ export class Sandbox {
     this.reset = vendor.reset;
     this.faults = { ...noFaults, ...options.faults };
     this.random = options.random ?? Math.random;
+    this.maxBodyBytes = options.maxBodyBytes ?? SANDBOX_MAX_BODY_BYTES;
   }
 
   /** Registers a vendor route; `:name` segments become params. */
@@ -124,7 +135,8 @@ export class Sandbox {
   async handle(req: IncomingMessage, res: ServerResponse, basePath = ''): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox');
     const path = url.pathname.slice(basePath.length) || '/';
-    const body = await readBody(req);
+    const body = await readBodyWithin(req, this.maxBodyBytes);
+    if (!body) return refuseBodyTooLarge(req, res, this.maxBodyBytes);
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
@@ -171,7 +183,10 @@ export class Sandbox {
 
   /** Serves the sandbox alone on loopback (port 0 picks a free port). */
   async listen(port = 0): Promise<RunningSandbox> {
-    const server = createServer((req, res) => void this.handle(req, res));
+    // A sender that hangs up mid-body rejects the read: nothing left to answer.
+    const server = createServer((req, res) => {
+      this.handle(req, res).catch(() => res.destroy());
+    });
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     const { port: bound } = server.address() as AddressInfo;
     return {
@@ -254,10 +269,85 @@ function send(res: ServerResponse, response: SandboxResponse): void {
   res.writeHead(status, { 'content-type': contentType, ...headers }).end(payload);
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/**
+ * The request body, or undefined as soon as it is known to exceed `limit` bytes: at once when
+ * the declared Content-Length says so, otherwise when the bytes read pass it. Reading stops
+ * there; the caller answers (refuseBodyTooLarge) and the connection is closed after the answer,
+ * so the rest is never read.
+ */
+export function readBodyWithin(req: IncomingMessage, limit: number): Promise<Buffer | undefined> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && /^\d+$/.test(declared) && Number(declared) > limit) {
+    return Promise.resolve(undefined);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) {
+        chunks.push(chunk);
+        return;
+      }
+      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
+      req.pause();
+      chunks.length = 0;
+      resolve(undefined);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks));
+    const onError = (error: Error) => reject(error);
+    // A sender that hangs up mid-body ends the wait (and frees what was read).
+    const onClose = () => reject(new Error('The sender closed the connection before the body ended'));
+    req.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
+  });
+}
+
+/** How long a refused sender may go on sending (discarded) before its connection is closed. */
+export const LINGER_MS = 1_000;
+
+/**
+ * 413 in the JSON error shape; the rest of the body is never read into memory
+ * (answerThenClose).
+ */
+export function refuseBodyTooLarge(req: IncomingMessage, res: ServerResponse, limit: number): void {
+  answerThenClose(req, res, 413, {
+    error: { code: 'body_too_large', message: `The request body is larger than ${limit} bytes.` },
+  });
+}
+
+/**
+ * Answers with a JSON body while the sender may still be sending one, then closes the
+ * connection. Closing at once, with unread bytes in the socket, resets it, and the sender may
+ * never see the answer; so the answer goes out whole first (with its length), what still
+ * arrives is discarded, and the connection closes when the sender stops or after LINGER_MS.
+ */
+export function answerThenClose(
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const payload = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': String(Buffer.byteLength(payload)),
+    ...headers,
+    connection: 'close',
+  });
+  res.write(payload);
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearTimeout(timer);
+    res.end();
+  };
+  const timer = setTimeout(close, LINGER_MS);
+  req.socket.once('end', close).once('close', close);
+  req.once('end', close);
+  req.removeAllListeners('data');
+  req.resume();
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

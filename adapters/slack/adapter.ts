@@ -1,4 +1,4 @@
-import type { DestinationAdapter, Outcome } from '../../functions/ports.ts';
+import type { DeliveredRef, DeliveredStore, DestinationAdapter, Outcome } from '../../functions/ports.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { RollingWindowLimiter } from '../rate-limit.ts';
 import { type FoldOptions, postFolded } from './fold.ts';
@@ -31,6 +31,11 @@ export interface SlackAdapterOptions {
   /** Workspace URL (https://acme.slack.com) for message permalinks in delivery refs; omitted otherwise. */
   workspaceUrl?: string;
   logger?: SlackPosterOptions['logger'];
+  /**
+   * Records each lead once its message is posted, and skips recorded leads when a batch comes
+   * again (a crash part-way through a batch, a redrive): people never see a hot lead twice.
+   */
+  delivered?: { store: DeliveredStore; destination: string };
 }
 
 /**
@@ -53,8 +58,31 @@ export function createSlackAdapter(options: SlackAdapterOptions): DestinationAda
       if (leads.length === 0) return results;
       // A redelivered duplicate inside one batch is alerted once and shares its outcome.
       const unique = [...new Map(leads.map((lead) => [lead.id, lead])).values()];
-      const outcomes = await postFolded(poster, unique, format, fold);
-      unique.forEach((lead, index) => {
+      const ledger = options.delivered;
+      const already = ledger
+        ? await ledger.store.find(
+            ledger.destination,
+            unique.map((lead) => lead.id),
+          )
+        : new Map();
+      for (const [leadId, ref] of already)
+        results.set(leadId, { status: 'delivered', ...(ref ? { ref } : {}) });
+      const fresh = unique.filter((lead) => !already.has(lead.id));
+      const record = ledger
+        ? async (posted: readonly Lead[], ref: DeliveredRef | undefined) => {
+            try {
+              await ledger.store.record(
+                ledger.destination,
+                posted.map((lead) => ({ leadId: lead.id, ...(ref ? { ref } : {}) })),
+              );
+            } catch (error) {
+              // The message is out; only a crash before the next record could post it again.
+              options.logger?.error?.(`Could not record posted leads: ${(error as Error).name}`);
+            }
+          }
+        : undefined;
+      const outcomes = await postFolded(poster, fresh, format, fold, record);
+      fresh.forEach((lead, index) => {
         const outcome = outcomes[index];
         if (outcome) results.set(lead.id, outcome);
       });

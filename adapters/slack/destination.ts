@@ -9,16 +9,20 @@ import { createOpsAlerter } from './ops-alerts.ts';
  * this destination, the ops alerter for the alerts channel, both with the same token and limits.
  */
 export const createSlackClients: DestinationClientsFactory<SlackDestination> = async (
-  _name,
+  name,
   config,
-  { resolveSecret, sandboxUrl, alertsChannel },
+  { resolveSecret, sandboxUrl, alertsChannel, delivered },
 ) => {
   const token = await resolveSecret(config.token);
   // The Slack SDK joins method names onto its base URL, so the URL ends with a slash.
   const baseUrl = config.baseUrl ?? (sandboxUrl ? `${sandboxUrl}/` : undefined);
   const common = { token, ...optional('baseUrl', baseUrl), ...optional('rateLimit', config.rateLimit) };
   return {
-    adapter: createSlackAdapter({ ...common, channel: config.channel }),
+    adapter: createSlackAdapter({
+      ...common,
+      channel: config.channel,
+      ...(delivered ? { delivered: { store: delivered, destination: name } } : {}),
+    }),
     ...(alertsChannel ? { opsAlerts: createOpsAlerter({ ...common, channel: alertsChannel }) } : {}),
   };
 };

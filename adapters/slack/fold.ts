@@ -1,4 +1,4 @@
-import type { Outcome } from '../../functions/ports.ts';
+import type { DeliveredRef, Outcome } from '../../functions/ports.ts';
 import type { SlackMessage } from './blocks.ts';
 import type { FailedOutcome } from './classify.ts';
 import type { SlackPoster } from './poster.ts';
@@ -38,12 +38,15 @@ export async function postFolded<T>(
   items: readonly T[],
   format: AlertFormat<T>,
   options: FoldOptions,
+  /** Told after each posted message which items it carried, before the next message is posted. */
+  onPosted?: (items: readonly T[], ref: DeliveredRef | undefined) => Promise<void>,
 ): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const groups = items.length > options.digestThreshold ? packDigests(items, format, options) : undefined;
   let channelFailure: FailedOutcome | undefined;
 
-  const send = async (message: () => SlackMessage, count: number) => {
+  const send = async (message: () => SlackMessage, carried: readonly T[]) => {
+    const count = carried.length;
     if (channelFailure) {
       for (let i = 0; i < count; i++) outcomes.push(channelFailure);
       return;
@@ -53,6 +56,7 @@ export async function postFolded<T>(
     if (result.ok) {
       outcome = { status: 'delivered' };
       if (result.ts) outcome.ref = result.url ? { id: result.ts, url: result.url } : { id: result.ts };
+      await onPosted?.(carried, outcome.ref);
     } else {
       outcome = result.outcome;
       if (result.scope === 'channel') channelFailure = result.outcome;
@@ -61,13 +65,13 @@ export async function postFolded<T>(
   };
 
   if (!groups) {
-    for (const item of items) await send(() => format.single(item), 1);
+    for (const item of items) await send(() => format.single(item), [item]);
     return outcomes;
   }
   let first = 1;
   for (const group of groups) {
     const position = { first, last: first + group.items.length - 1, total: items.length };
-    await send(() => format.digest(group.items, group.lines, position), group.items.length);
+    await send(() => format.digest(group.items, group.lines, position), group.items);
     first = position.last + 1;
   }
   return outcomes;

@@ -19,6 +19,29 @@ export interface ShapeObserverOptions {
 /** At most this many paths of each kind in one alert: enough to act on, small enough for Slack. */
 const ALERT_PATHS = 50;
 
+/** A phone number or any other run of 7+ digits (spaces, dots, dashes, brackets between), with an optional +. */
+const DIGIT_RUN = /\+?\d(?:[\s().-]*\d){6,}/g;
+
+/**
+ * A field path as it may leave in an alert: key names that look like personal data are replaced,
+ * so a form whose fields are named after a person does not put them in Slack. An @ takes its
+ * whole stretch of the path between array markers (`answers[].[email]`): a key may hold dots, as
+ * an address does, so where the address starts cannot be told and the stretch goes. A phone number
+ * or another run of 7+ digits becomes [number]. Linear in the path's length.
+ */
+export function redactPathNames(path: string): string {
+  return path
+    .split('[]')
+    .map((stretch) => (stretch.includes('@') ? (stretch.startsWith('.') ? '.[email]' : '[email]') : stretch))
+    .join('[]')
+    .replace(DIGIT_RUN, '[number]');
+}
+
+/** The paths one alert lists: redacted, then de-duplicated (two addresses both read [email]). */
+const alertPaths = (paths: readonly string[]) => [
+  ...new Set(paths.slice(0, ALERT_PATHS).map(redactPathNames)),
+];
+
 interface SourceState {
   known: Record<string, PathState> | undefined;
   version: number | undefined;
@@ -86,8 +109,8 @@ export function createShapeObserver(options: ShapeObserverOptions): ShapeObserve
       {
         kind: 'schema-drift',
         source,
-        added: step.added.slice(0, ALERT_PATHS),
-        removed: step.removed.slice(0, ALERT_PATHS),
+        added: alertPaths(step.added),
+        removed: alertPaths(step.removed),
       },
     ]);
   }

@@ -72,12 +72,7 @@ export function createIngestHandler(deps: IngestHandlerDependencies) {
           headers: { allow },
         });
       }
-      const declaredLength = Number(event.headers?.['content-length'] ?? 0);
-      const encodedLength = event.body?.length ?? 0;
-      const bodyBytes = event.isBase64Encoded
-        ? Math.floor((encodedLength * 3) / 4)
-        : Buffer.byteLength(event.body ?? '');
-      if (Math.max(declaredLength, bodyBytes) > maxBodyBytes) {
+      if (Math.max(declaredLength(event), bodyBytes(event)) > maxBodyBytes) {
         throw new HttpError(
           413,
           'body_too_large',
@@ -92,6 +87,20 @@ export function createIngestHandler(deps: IngestHandlerDependencies) {
       });
       return jsonResponse(answer.statusCode, answer.body);
     });
+}
+
+/** The bytes the event's body really holds, however it is encoded. */
+export function bodyBytes(event: APIGatewayProxyEventV2): number {
+  return Buffer.byteLength(event.body ?? '', event.isBase64Encoded ? 'base64' : 'utf8');
+}
+
+/**
+ * The Content-Length the sender declared, or 0 when it is not a plain decimal: a bogus value
+ * (`abc`, `-1`, `1e9`) must never hide the real size, which is always counted too.
+ */
+export function declaredLength(event: APIGatewayProxyEventV2): number {
+  const value = event.headers?.['content-length'];
+  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value.trim()) : 0;
 }
 
 /**

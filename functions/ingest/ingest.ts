@@ -18,8 +18,9 @@ import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
 import { type MappedLead, MappingError, type MappingInput } from '../mapping/types.ts';
 import type { QuarantineStore, SecretResolver } from '../ports.ts';
 import { type AlertPublisher, type LeadPublisher, PublishError } from '../ports.ts';
+import { replayableHeaders } from '../quarantine/replayable-headers.ts';
 import { LEAD_RECEIVED } from '../routing/rules.ts';
-import { verifyWebhook } from '../verify/index.ts';
+import { resolveSigningSecrets, verifyWebhook } from '../verify/index.ts';
 import { type VerifiedDelivery, type WebhookRequest, WebhookVerificationError } from '../verify/types.ts';
 import { type InProgressWaitOptions, retryWhileInProgress } from './in-progress.ts';
 
@@ -108,11 +109,19 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
         headers: Readonly<Record<string, string>>;
       },
     ): Promise<Accepted> => {
+      let refused: { code: string; message: string } | undefined;
       if (delivery.lead) {
-        await deps.publish([leadReceived(delivery.lead, now())]);
-        return { leadId: delivery.leadId, status: 'accepted' };
+        try {
+          await deps.publish([leadReceived(delivery.lead, now())]);
+          return { leadId: delivery.leadId, status: 'accepted' };
+        } catch (error) {
+          // A refusal no retry can change (the bus rejects the event itself) is set aside, not answered 503
+          // forever; a passing failure propagates, so the record is released and the sender's retry succeeds.
+          if (!(error instanceof PublishError && error.permanent)) throw error;
+          refused = { code: 'publish_rejected', message: `The bus refused the lead event: ${error.message}` };
+        }
       }
-      const reason = delivery.quarantine ?? { code: 'mapping_failed', message: 'unknown' };
+      const reason = refused ?? delivery.quarantine ?? { code: 'mapping_failed', message: 'unknown' };
       await deps.quarantine.put({
         leadId: delivery.leadId,
         source,
@@ -153,7 +162,8 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     const mappingInput: MappingInput = { payload, contentType, headers: request.headers, ...settings };
     let mapped: MappedLead | undefined;
     let problem: { code: string; message: string } | undefined;
-    let senderDeliveryId = verified.deliveryId;
+    // Only an id the signature covers may deduplicate; an unsigned header id (GitHub, Shopify) only correlates.
+    let senderDeliveryId = verified.deliveryIdSigned ? verified.deliveryId : undefined;
     try {
       mapped = await mapPayload(source.mapping, mappingInput);
       senderDeliveryId ??= mapped.deliveryId;
@@ -165,7 +175,7 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
 
     const deliveryId = senderDeliveryId ?? bodyDeliveryId(sourceName, request.body);
     const leadId = leadIdFor(sourceName, deliveryId);
-    const correlationId = senderDeliveryId ?? requestId;
+    const correlationId = verified.deliveryId ?? senderDeliveryId ?? requestId;
     let lead: Lead | undefined;
     if (mapped) {
       const built = leadFromMapped(mapped, {
@@ -197,7 +207,8 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
       );
     } catch (error) {
       if (error instanceof PublishError) {
-        // Nothing was acknowledged and the idempotency record was released: the sender's retry will succeed.
+        // A passing failure (a permanent one was quarantined above). Nothing was acknowledged and the
+        // idempotency record was released: the sender's retry will succeed.
         throw new HttpError(
           503,
           'temporarily_unavailable',
@@ -257,7 +268,7 @@ async function verify(
 ): Promise<VerifiedDelivery> {
   if (source.verify.scheme === 'none') return {};
   // A secret that cannot be resolved is our misconfiguration, not the sender's fault: a 500, logged.
-  const secrets = await Promise.all((source.verify.secrets ?? []).map((ref) => resolveSecret(ref)));
+  const secrets = await resolveSigningSecrets(sourceName, source.verify, resolveSecret);
   try {
     return verifyWebhook(request, source.verify, secrets, now);
   } catch (error) {
@@ -326,16 +337,8 @@ export function leadFromMapped(
   };
 }
 
-/** Headers that carry credentials or signatures: never stored. */
-const UNSTORED_HEADER = /authorization|cookie|signature|secret|token|api-key|hmac/i;
-
-/**
- * The headers a mapping may read on replay ($headers in JSONata), without anything that could
- * authenticate as the sender or as us.
- */
-export function replayableHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !UNSTORED_HEADER.test(name)));
-}
+/** The allow-list lives with the quarantine it serves; re-exported for the callers that import it from here. */
+export { replayableHeaders };
 
 /** The lead.received event detail for a lead. */
 export function leadReceived(lead: Lead, at: Date): LeadReceivedEvent {

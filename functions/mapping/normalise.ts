@@ -1,33 +1,71 @@
+import { domainToASCII, domainToUnicode } from 'node:url';
 import type { CountryCode } from 'libphonenumber-js';
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { DraftLead, MappedLead } from './types.ts';
 import { MappingError } from './types.ts';
 
-/** Field limits from schemas/lead.schema.json, plus caps on what the schema leaves open. */
+/**
+ * Field limits, in code points, as schemas/lead.schema.json states them (a test holds the two together); the
+ * schema explains how they keep a lead.received event under EventBridge's 256 KiB.
+ */
 export const LEAD_LIMITS = {
   email: 254,
+  /** Octets of UTF-8 (RFC 5321 and 6531). */
   emailLocalPart: 64,
-  name: 200,
+  firstName: 40,
+  lastName: 80,
   company: 255,
-  message: 32000,
-  /** utm, attribution and consent text values. */
-  text: 2048,
-  customKeys: 200,
-  customKey: 200,
-  customValue: 4000,
+  message: 16000,
+  consentText: 2048,
+  /** Each utm value. */
+  utm: 255,
+  /** attribution.referrer and attribution.landingPage. */
+  url: 2048,
+  /** attribution.formId, formName and externalId. */
+  id: 255,
+  customKeys: 50,
+  customKey: 100,
+  customValue: 300,
 } as const;
 
-const ATEXT = "[a-z0-9!#$%&'*+/=?^_`{|}~-]+";
-const DOT_ATOM = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*$`);
+/** RFC 5322 atext, plus (RFC 6531) any non-ASCII character that is neither a space nor a control. */
+const ATOM = "(?:[a-z0-9!#$%&'*+/=?^_`{|}~-]|[^\\p{ASCII}\\p{Z}\\p{C}])+";
+const DOT_ATOM = new RegExp(`^${ATOM}(?:\\.${ATOM})*$`, 'u');
 const DOMAIN_LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 
 /**
- * Trims, lower-cases and checks an email address: one @, a dot-atom local part of at most 64 octets, a domain
- * of LDH labels with at least one dot, 254 octets in all (RFC 5321). Returns undefined when it is not one.
+ * A mail domain in A-labels (`bücher.example` → `xn--bcher-kva.example`), through WHATWG's IDNA (UTS #46)
+ * processing, or undefined when it is not one: LDH labels of at most 63 octets, at least two, 253 octets in
+ * all, and a top-level label that is not a number.
+ */
+export function asciiMailDomain(domain: string): string | undefined {
+  if (domain === '' || /[\s\p{C}]/u.test(domain)) return undefined;
+  const ascii = domainToASCII(domain);
+  const labels = ascii.split('.');
+  if (ascii === '' || labels.length < 2 || ascii.length > 253) return undefined;
+  if (!labels.every((label) => DOMAIN_LABEL.test(label))) return undefined;
+  // An A-label that does not decode comes back from domainToUnicode unchanged: it is no IDN label.
+  if (
+    domainToUnicode(ascii)
+      .split('.')
+      .some((label) => label.startsWith('xn--'))
+  )
+    return undefined;
+  // A numeric top-level label is an IP address or a typo, never a mailbox domain.
+  if (/^\d+$/.test(labels[labels.length - 1] as string)) return undefined;
+  return ascii;
+}
+
+/**
+ * Trims, lower-cases, composes (NFC) and checks an email address: one @, a dot-atom local part of at most 64
+ * octets (RFC 6531 allows UTF-8 there), a domain that is valid as an IDN, 254 octets in all once the domain
+ * is in A-labels (RFC 5321). The domain stays as the person typed it, in Unicode or in A-labels; a vendor that
+ * needs ASCII converts it (asciiMailDomain). Returns undefined when it is not an address.
  */
 export function normaliseEmail(raw: string): string | undefined {
   const email = raw
     .trim()
+    .normalize('NFC')
     .toLowerCase()
     .replace(/^mailto:/, '');
   if (email.length > LEAD_LIMITS.email) return undefined;
@@ -35,13 +73,14 @@ export function normaliseEmail(raw: string): string | undefined {
   if (at <= 0 || at !== email.lastIndexOf('@')) return undefined;
   const local = email.slice(0, at);
   const domain = email.slice(at + 1);
-  if (local.length > LEAD_LIMITS.emailLocalPart || !DOT_ATOM.test(local)) return undefined;
-  const labels = domain.split('.');
-  if (labels.length < 2 || domain.length > 253) return undefined;
-  if (!labels.every((label) => DOMAIN_LABEL.test(label))) return undefined;
-  // A numeric top-level label is an IP address or a typo, never a mailbox domain.
-  if (/^\d+$/.test(labels[labels.length - 1] as string)) return undefined;
-  return email;
+  if (Buffer.byteLength(local) > LEAD_LIMITS.emailLocalPart || !DOT_ATOM.test(local)) return undefined;
+  const ascii = asciiMailDomain(domain);
+  if (ascii === undefined || Buffer.byteLength(local) + 1 + ascii.length > LEAD_LIMITS.email)
+    return undefined;
+  // UTS #46 maps some characters (full-width dots and letters) to others: keep the typed form only when it
+  // is the domain's own Unicode (or ASCII) spelling, else the mapped one, so every consumer reads one domain.
+  const typedIsCanonical = domain === ascii || domainToUnicode(ascii) === domain;
+  return `${local}@${typedIsCanonical ? domain : domainToUnicode(ascii)}`;
 }
 
 const E164 = /^\+[1-9][0-9]{6,14}$/;
@@ -83,14 +122,25 @@ function safeParsePhone(text: string, country: CountryCode | undefined) {
   }
 }
 
+/**
+ * Control characters other than tab, line feed and carriage return: JSON escapes a C0 control to six bytes,
+ * and CRMs refuse them. (The schema refuses only C0; DEL and C1 go too, they are no text either.)
+ */
+const CONTROLS = /[^\P{Cc}\t\n\r]/gu;
+
+/** Drops control characters and replaces lone surrogates with U+FFFD, as the lead schema's text pattern asks. */
+export function cleanText(text: string): string {
+  return text.toWellFormed().replace(CONTROLS, '');
+}
+
 /** Trims and collapses every run of whitespace (including newlines) to one space. */
 export function collapseWhitespace(text: string): string {
-  return text.replace(/\s+/gu, ' ').trim();
+  return cleanText(text).replace(/\s+/gu, ' ').trim();
 }
 
 /** Keeps line breaks (a message is prose) but trims lines and drops runs of blank lines. */
 function tidyMessage(text: string): string {
-  return text
+  return cleanText(text)
     .replace(/\r\n?/g, '\n')
     .split('\n')
     .map((line) => line.replace(/[^\S\n]+/gu, ' ').trim())
@@ -99,13 +149,29 @@ function tidyMessage(text: string): string {
     .trim();
 }
 
-/** Cuts at a code point boundary so a surrogate pair is never split. */
+/** Cuts to at most `max` UTF-16 code units (so at most `max` code points), never splitting a surrogate pair. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
   let cut = text.slice(0, max);
   const last = cut.charCodeAt(cut.length - 1);
   if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
   return cut;
+}
+
+const truncationMarker = (cut: number) => `… [truncated: ${cut} characters]`;
+
+/**
+ * Cuts free text to at most `max` code points (what the schema's maxLength counts), ending with a marker that
+ * says how many were cut, so a person reading the CRM record knows there was more: the lead is kept, not refused.
+ */
+export function truncateVisibly(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const points = [...text];
+  if (points.length <= max) return text;
+  let kept = max - truncationMarker(points.length - max).length;
+  while (kept > 0 && kept + truncationMarker(points.length - kept).length > max) kept--;
+  if (kept <= 0) return points.slice(0, max).join('');
+  return `${points.slice(0, kept).join('').trimEnd()}${truncationMarker(points.length - kept)}`;
 }
 
 /** Splits a full name at its first space: "Laura van der Berg" → "Laura" / "van der Berg". */
@@ -125,13 +191,17 @@ export function scalar(value: unknown): string | number | boolean | undefined {
   return undefined;
 }
 
-/** Text out of a scalar: numbers become their decimal form, booleans and empties are no text. */
-export function text(value: unknown, max: number = LEAD_LIMITS.text): string | undefined {
+/**
+ * Text out of a scalar: numbers become their decimal form, booleans and empties are no text. Cut silently to
+ * `max` (names, URLs, ids), or with a visible marker when `visibly` (free text a person wrote).
+ */
+export function text(value: unknown, max: number, visibly = false): string | undefined {
   const v = scalar(value);
   if (typeof v === 'number') return String(v);
   if (typeof v !== 'string') return undefined;
-  const collapsed = truncate(collapseWhitespace(v), max).trim();
-  return collapsed === '' ? undefined : collapsed;
+  const collapsed = collapseWhitespace(v);
+  const cut = visibly ? truncateVisibly(collapsed, max) : truncate(collapsed, max).trim();
+  return cut === '' ? undefined : cut;
 }
 
 const TRUE_WORDS = new Set([
@@ -201,11 +271,13 @@ function customValues(custom: Record<string, unknown> | undefined): MappedLead['
     if (key === '' || Object.hasOwn(out, key)) continue;
     let value: string | number | boolean | undefined;
     if (Array.isArray(raw) && raw.length > 1) {
-      const parts = raw.map((item) => text(item)).filter((item) => item !== undefined);
-      value = parts.length === 0 ? undefined : truncate(parts.join(', '), LEAD_LIMITS.customValue);
+      const parts = raw
+        .map((item) => text(item, LEAD_LIMITS.customValue))
+        .filter((item) => item !== undefined);
+      value = parts.length === 0 ? undefined : truncateVisibly(parts.join(', '), LEAD_LIMITS.customValue);
     } else {
       const v = scalar(raw);
-      value = typeof v === 'string' ? text(v, LEAD_LIMITS.customValue) : v;
+      value = typeof v === 'string' ? text(v, LEAD_LIMITS.customValue, true) : v;
     }
     if (value === undefined) continue;
     Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
@@ -267,13 +339,13 @@ export function normaliseLead(draft: DraftLead, options: NormaliseOptions): Mapp
     throw new MappingError('no_contact', 'The payload has neither an email address nor a phone number');
   }
 
-  let firstName = text(draft.firstName, LEAD_LIMITS.name);
-  let lastName = text(draft.lastName, LEAD_LIMITS.name);
-  const fullName = text(draft.name, LEAD_LIMITS.name * 2 + 1);
+  let firstName = text(draft.firstName, LEAD_LIMITS.firstName);
+  let lastName = text(draft.lastName, LEAD_LIMITS.lastName);
+  const fullName = text(draft.name, 1000);
   if (fullName !== undefined && firstName === undefined && lastName === undefined) {
     const split = splitName(fullName);
-    firstName = split.firstName === undefined ? undefined : truncate(split.firstName, LEAD_LIMITS.name);
-    lastName = split.lastName === undefined ? undefined : truncate(split.lastName, LEAD_LIMITS.name);
+    firstName = split.firstName === undefined ? undefined : truncate(split.firstName, LEAD_LIMITS.firstName);
+    lastName = split.lastName === undefined ? undefined : truncate(split.lastName, LEAD_LIMITS.lastName);
   }
   if (firstName !== undefined) lead.firstName = firstName;
   if (lastName !== undefined) lead.lastName = lastName;
@@ -282,7 +354,7 @@ export function normaliseLead(draft: DraftLead, options: NormaliseOptions): Mapp
   if (company !== undefined) lead.company = company;
   const messageValue = scalar(draft.message);
   if (typeof messageValue === 'string' || typeof messageValue === 'number') {
-    const message = truncate(tidyMessage(String(messageValue)), LEAD_LIMITS.message);
+    const message = truncateVisibly(tidyMessage(String(messageValue)), LEAD_LIMITS.message);
     if (message !== '') lead.message = message;
   }
 
@@ -291,7 +363,7 @@ export function normaliseLead(draft: DraftLead, options: NormaliseOptions): Mapp
     const consent = compact({
       marketing: flag(consentDraft.marketing),
       terms: flag(consentDraft.terms),
-      text: text(consentDraft.text),
+      text: text(consentDraft.text, LEAD_LIMITS.consentText, true),
     });
     if (consent !== undefined) lead.consent = consent;
   }
@@ -299,11 +371,11 @@ export function normaliseLead(draft: DraftLead, options: NormaliseOptions): Mapp
   const utmDraft = record(draft.utm);
   if (utmDraft !== undefined) {
     const utm = compact({
-      source: text(utmDraft.source),
-      medium: text(utmDraft.medium),
-      campaign: text(utmDraft.campaign),
-      term: text(utmDraft.term),
-      content: text(utmDraft.content),
+      source: text(utmDraft.source, LEAD_LIMITS.utm),
+      medium: text(utmDraft.medium, LEAD_LIMITS.utm),
+      campaign: text(utmDraft.campaign, LEAD_LIMITS.utm),
+      term: text(utmDraft.term, LEAD_LIMITS.utm),
+      content: text(utmDraft.content, LEAD_LIMITS.utm),
     });
     if (utm !== undefined) lead.utm = utm;
   }
@@ -311,11 +383,11 @@ export function normaliseLead(draft: DraftLead, options: NormaliseOptions): Mapp
   const attributionDraft = record(draft.attribution);
   if (attributionDraft !== undefined) {
     const attribution = compact({
-      referrer: text(attributionDraft.referrer),
-      landingPage: text(attributionDraft.landingPage),
-      formId: text(attributionDraft.formId),
-      formName: text(attributionDraft.formName),
-      externalId: text(attributionDraft.externalId),
+      referrer: text(attributionDraft.referrer, LEAD_LIMITS.url),
+      landingPage: text(attributionDraft.landingPage, LEAD_LIMITS.url),
+      formId: text(attributionDraft.formId, LEAD_LIMITS.id),
+      formName: text(attributionDraft.formName, LEAD_LIMITS.id),
+      externalId: text(attributionDraft.externalId, LEAD_LIMITS.id),
     });
     if (attribution !== undefined) lead.attribution = attribution;
   }

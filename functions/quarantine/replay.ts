@@ -45,7 +45,7 @@ const CLAIM_MS = 60_000;
  * verified on arrival (only verified payloads are quarantined), and the secret may have been
  * rotated since. Publishing is idempotent per lead id (a Powertools idempotency record), so two
  * replays of one entry, even at once, publish once. The mapping sees the headers the
- * delivery arrived with, less credentials and signatures (see replayableHeaders in ingest).
+ * delivery arrived with that are on the allow-list (functions/quarantine/replayable-headers.ts).
  */
 export function createReplay(deps: ReplayDependencies): (leadId: string) => Promise<ReplayResult> {
   const now = deps.now ?? (() => new Date());

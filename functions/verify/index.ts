@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { VerifyConfig } from '../../schemas/generated/config.ts';
+import type { SecretResolver } from '../ports.ts';
 import { calendly } from './schemes/calendly.ts';
 import { github } from './schemes/github.ts';
 import { HmacSchemeConfigError, hmacScheme } from './schemes/hmac.ts';
@@ -14,6 +15,7 @@ import { tally } from './schemes/tally.ts';
 import { typeform } from './schemes/typeform.ts';
 import { webflow } from './schemes/webflow.ts';
 import { zendesk } from './schemes/zendesk.ts';
+import { SigningSecretError, signingSecretProblem } from './secrets.ts';
 import {
   type SignatureScheme,
   type VerifiedDelivery,
@@ -23,6 +25,7 @@ import {
 
 export { normaliseHeaders, type RawHeaders } from './headers.ts';
 export { HmacSchemeConfigError, hmacScheme } from './schemes/hmac.ts';
+export { SigningSecretError, signingSecretProblem } from './secrets.ts';
 export * from './types.ts';
 
 /** The replay window when a source's config sets none: five minutes, as Standard Webhooks and Stripe use. */
@@ -63,8 +66,41 @@ export function schemeFor(verify: VerifyConfig): SignatureScheme | undefined {
 }
 
 /**
+ * Resolves a source's signing secrets, newest first, and refuses (SigningSecretError) any its scheme
+ * cannot use, so an empty or undecodable secret fails where it is resolved (at start on the local
+ * host, per request on AWS) instead of verifying signatures anyone can make.
+ */
+export async function resolveSigningSecrets(
+  source: string,
+  verify: VerifyConfig,
+  resolveSecret: SecretResolver,
+): Promise<string[]> {
+  const refs = verify.secrets ?? [];
+  const values = await Promise.all(refs.map((ref) => resolveSecret(ref)));
+  const scheme = schemeFor(verify);
+  if (scheme === undefined) return values;
+  refs.forEach((ref, index) => {
+    const problem = signingSecretProblem(scheme, values[index] ?? '');
+    if (problem !== undefined) throw new SigningSecretError(source, ref, problem);
+  });
+  return values;
+}
+
+/**
+ * The URL the sender signed: `publicUrl` (what the sender was given, before a custom domain, base-path
+ * mapping or CDN rewrote host and path) with the received query string, or the received URL as it is.
+ * The query is appended byte for byte: schemes that sign the URL sign it as sent.
+ */
+export function signedUrl(receivedUrl: string, publicUrl: string | undefined): string {
+  if (publicUrl === undefined) return receivedUrl;
+  const query = receivedUrl.indexOf('?');
+  return query < 0 ? publicUrl : `${publicUrl}${receivedUrl.slice(query)}`;
+}
+
+/**
  * Verifies a request against a source's `verify` config with its resolved secrets; `none` accepts everything.
- * Throws WebhookVerificationError, whose message is safe to return to the sender.
+ * Throws WebhookVerificationError, whose message is safe to return to the sender, or UnusableSecretError
+ * when a secret could key no signature (our misconfiguration).
  */
 export function verifyWebhook(
   request: WebhookRequest,
@@ -74,7 +110,9 @@ export function verifyWebhook(
 ): VerifiedDelivery {
   const scheme = schemeFor(verify);
   if (scheme === undefined) return {};
-  return scheme.verify(request, {
+  const signed =
+    verify.publicUrl === undefined ? request : { ...request, url: signedUrl(request.url, verify.publicUrl) };
+  return scheme.verify(signed, {
     secrets,
     toleranceSeconds: verify.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
     now,

@@ -1,16 +1,22 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { WebhookVerificationError } from './types.ts';
+import { UnusableSecretError, WebhookVerificationError } from './types.ts';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export type SignatureEncoding = 'hex' | 'base64';
 
-/** HMAC of the parts, concatenated as bytes (strings as UTF-8), in the given encoding. */
+/**
+ * HMAC of the parts, concatenated as bytes (strings as UTF-8), in the given encoding. An empty key
+ * throws UnusableSecretError: anyone can compute an HMAC keyed with nothing.
+ */
 export function computeHmac(
   algorithm: HmacAlgorithm,
   key: string | Buffer,
   parts: readonly (string | Buffer)[],
   encoding: SignatureEncoding,
 ): string {
+  if (key.length === 0) {
+    throw new UnusableSecretError('A signing secret is empty: a signature keyed with it would prove nothing');
+  }
   const mac = createHmac(algorithm, key);
   for (const part of parts) mac.update(part);
   return mac.digest(encoding);

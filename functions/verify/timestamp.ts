@@ -12,7 +12,12 @@ export function parseUnixTimestamp(value: string, unit: TimestampUnit, headerNam
     );
   }
   const numeric = Number(value);
-  return new Date(unit === 's' ? numeric * 1000 : numeric);
+  const timestamp = new Date(unit === 's' ? numeric * 1000 : numeric);
+  // Past ±8.64e15 ms a Date is Invalid, and every comparison with NaN is false: it would skip the window.
+  if (Number.isNaN(timestamp.getTime())) {
+    throw new WebhookVerificationError('timestamp_invalid', `${headerName} is beyond the range of a date`);
+  }
+  return timestamp;
 }
 
 /** Refuses timestamps further than the tolerance from `now`, in either direction (replays and clock skew). */
@@ -21,6 +26,10 @@ export function assertWithinTolerance(
   options: Pick<VerifyOptions, 'now' | 'toleranceSeconds'>,
 ): void {
   const ageMs = options.now.getTime() - timestamp.getTime();
+  // An Invalid Date compares false both ways; refuse it rather than let it through.
+  if (Number.isNaN(ageMs)) {
+    throw new WebhookVerificationError('timestamp_invalid', 'Webhook timestamp is not a valid date');
+  }
   const toleranceMs = options.toleranceSeconds * 1000;
   if (ageMs > toleranceMs) {
     throw new WebhookVerificationError(

@@ -19,13 +19,23 @@ export interface VerifyOptions {
   now: Date;
 }
 
-/** What a successful verification learned about the delivery. */
-export interface VerifiedDelivery {
-  /** The sender's delivery id from a header, when the scheme has one. */
-  deliveryId?: string;
+/**
+ * What a successful verification learned about the delivery. A delivery id always says whether the
+ * signature covers it: only a signed id may deduplicate, since an unsigned header can be changed on a
+ * captured request to make it look new; an unsigned one is good only for correlating logs.
+ */
+export type VerifiedDelivery = {
   /** The signed timestamp, when the scheme has one. */
   timestamp?: Date;
-}
+} & (
+  | { deliveryId?: undefined; deliveryIdSigned?: undefined }
+  | {
+      /** The sender's delivery id from a header. */
+      deliveryId: string;
+      /** True when the signed content includes `deliveryId` (Standard Webhooks' webhook-id). */
+      deliveryIdSigned: boolean;
+    }
+);
 
 export type VerificationErrorCode =
   | 'signature_missing'
@@ -45,8 +55,22 @@ export class WebhookVerificationError extends Error {
   }
 }
 
+/**
+ * A configured signing secret that cannot key a signature (empty, or not decodable to a key), so a
+ * signature "made" with it proves nothing. Our misconfiguration, never the sender's: it is not a
+ * WebhookVerificationError (that would be a 401), and its message never shows the value.
+ */
+export class UnusableSecretError extends Error {
+  override readonly name: string = 'UnusableSecretError';
+}
+
 /** One signature scheme: a pure verify over raw body and headers, and the matching sign used by tests and the CLI. */
 export interface SignatureScheme {
+  /**
+   * Why `secret` cannot key this scheme's signatures, in words that never show it; undefined when it can.
+   * Absent: any non-empty secret will do.
+   */
+  secretProblem?(secret: string): string | undefined;
   /** Throws WebhookVerificationError; returns what it learned when the signature holds. */
   verify(request: WebhookRequest, options: VerifyOptions): VerifiedDelivery;
   /** Headers a sender using `secret` would add to this request at `now`. */

@@ -96,6 +96,10 @@ export interface VerifyConfig {
    * Replay window for schemes that sign a timestamp.
    */
   toleranceSeconds?: number;
+  /**
+   * The URL the sender was given, e.g. https://hooks.example.com/leads/hubspot, when a custom domain, a base-path mapping or CloudFront puts another host or path in front of /webhooks/{source}. Schemes that sign the URL (hubspot-v3, an hmac template with {url}) verify against it, with the request's query string appended, instead of the URL rebuilt from Host and the path. https only, without a query or fragment.
+   */
+  publicUrl?: string;
   verifyToken?: SecretRef;
   hmac?: HmacScheme;
 }

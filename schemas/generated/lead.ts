@@ -18,16 +18,28 @@ export interface Lead {
    */
   submittedAt?: string;
   /**
-   * Trimmed and lower-cased.
+   * Trimmed, lower-cased and NFC, as the person typed it: the domain may be internationalised (U-labels, `zoë@bücher.example`, RFC 6531). Adapters convert it to A-labels (punycode) only for a vendor that needs ASCII.
    */
   email?: string;
   /**
    * E.164.
    */
   phone?: string;
+  /**
+   * Salesforce Lead.FirstName holds 40 characters.
+   */
   firstName?: string;
+  /**
+   * Salesforce Lead.LastName holds 80 characters.
+   */
   lastName?: string;
+  /**
+   * Salesforce Lead.Company holds 255 characters.
+   */
   company?: string;
+  /**
+   * Longer text is cut during mapping, ending "… [truncated: N characters]".
+   */
   message?: string;
   consent?: {
     /**

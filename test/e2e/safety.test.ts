@@ -15,7 +15,8 @@ interface Run {
 
 /** `npm start`'s entry point with a data dir of its own; the default config and its development secrets. */
 function startMain(dataDir: string, env: Record<string, string> = {}): Run {
-  const child = spawn(process.execPath, [join(root, 'local', 'main.ts')], {
+  // As `npm start` runs it: the default config with its development secrets, opted in.
+  const child = spawn(process.execPath, [join(root, 'local', 'main.ts'), '--development-secrets'], {
     cwd: root,
     env: {
       PATH: process.env.PATH ?? '',

@@ -27,19 +27,23 @@ function render(resource: unknown): string {
 }
 
 /** Every (action, resource) the function's role is granted, from the synthesized template. */
-function grantsOf(fn: LambdaFunction): { actions: string[]; resource: string }[] {
+function grantsOf(fn: LambdaFunction): { actions: string[]; resource: string; condition?: unknown }[] {
   const roleId = logicalId(fn.role as IConstruct);
   const policies = resourcesOf(synth.template, 'AWS::IAM::Policy');
   return Object.values(policies)
     .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
     .flatMap((policy) => {
       const document = policy.Properties?.PolicyDocument as {
-        Statement: { Action: string | string[]; Resource: unknown; Effect: string }[];
+        Statement: { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown }[];
       };
       return document.Statement.flatMap((statement) => {
         expect(statement.Effect).toBe('Allow');
         const actions = [statement.Action].flat();
-        return [statement.Resource].flat().map((resource) => ({ actions, resource: render(resource) }));
+        return [statement.Resource].flat().map((resource) => ({
+          actions,
+          resource: render(resource),
+          ...(statement.Condition ? { condition: statement.Condition } : {}),
+        }));
       });
     });
 }
@@ -72,30 +76,47 @@ describe('IAM: each function reaches only its own table, bus, queues and secrets
   });
 
   it.each([
-    ['hubspot', [secretArn('leadpipe/hubspot')]],
-    ['salesforce', [secretArn('leadpipe/salesforce')]],
-    ['slack', [parameterArn('/leadpipe/slack-bot-token')]],
-  ])('deliver %s: its log group, its queue and DLQ, the bus, and its own secret', (name, secrets) => {
-    const resources = synth.pipeline.destinations[name];
-    if (!resources) throw new Error(`no destination ${name}`);
-    const grants = grantsOf(resources.function);
-    expect([...new Set(grants.map((grant) => grant.resource))].sort()).toEqual(
-      [
-        `${logicalId(resources.function.logGroup as IConstruct)}.Arn`,
-        `${logicalId(resources.queue)}.Arn`,
-        `${logicalId(resources.deadLetterQueue)}.Arn`,
-        `${logicalId(synth.pipeline.bus)}.Arn`,
-        ...secrets,
-      ].sort(),
-    );
-    const onDeadLetters = grants
-      .filter((grant) => grant.resource === `${logicalId(resources.deadLetterQueue)}.Arn`)
-      .flatMap((grant) => grant.actions);
-    // It may add to its DLQ, never read or delete from it (that is the operator's redrive).
-    expect(onDeadLetters).toContain('sqs:SendMessage');
-    expect(onDeadLetters).not.toContain('sqs:ReceiveMessage');
-    expect(onDeadLetters).not.toContain('sqs:DeleteMessage');
-  });
+    ['hubspot', [secretArn('leadpipe/hubspot')], false],
+    ['salesforce', [secretArn('leadpipe/salesforce')], false],
+    ['slack', [parameterArn('/leadpipe/slack-bot-token')], true],
+  ])(
+    'deliver %s: its log group, its queue and DLQ, the bus, its own secret (Slack: its own delivered records)',
+    (name, secrets, recordsDeliveries) => {
+      const resources = synth.pipeline.destinations[name];
+      if (!resources) throw new Error(`no destination ${name}`);
+      const grants = grantsOf(resources.function);
+      const table = `${logicalId(synth.pipeline.table)}.Arn`;
+      expect([...new Set(grants.map((grant) => grant.resource))].sort()).toEqual(
+        [
+          `${logicalId(resources.function.logGroup as IConstruct)}.Arn`,
+          `${logicalId(resources.queue)}.Arn`,
+          `${logicalId(resources.deadLetterQueue)}.Arn`,
+          `${logicalId(synth.pipeline.bus)}.Arn`,
+          ...secrets,
+          ...(recordsDeliveries ? [table] : []),
+        ].sort(),
+      );
+      // Only batch reads and writes of its own `delivered#<name>#` items: never idempotency records or payloads.
+      expect(grants.filter((grant) => grant.resource === table)).toEqual(
+        recordsDeliveries
+          ? [
+              {
+                actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+                resource: table,
+                condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`delivered#${name}#*`] } },
+              },
+            ]
+          : [],
+      );
+      const onDeadLetters = grants
+        .filter((grant) => grant.resource === `${logicalId(resources.deadLetterQueue)}.Arn`)
+        .flatMap((grant) => grant.actions);
+      // It may add to its DLQ, never read or delete from it (that is the operator's redrive).
+      expect(onDeadLetters).toContain('sqs:SendMessage');
+      expect(onDeadLetters).not.toContain('sqs:ReceiveMessage');
+      expect(onDeadLetters).not.toContain('sqs:DeleteMessage');
+    },
+  );
 
   it('alarm: its log group and the bus, nothing else', () => {
     const fn = synth.pipeline.alarmFunction;

@@ -1,3 +1,4 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -7,11 +8,12 @@ import { createLogger } from '../../../functions/observability/logger.ts';
 import type { SecretResolver } from '../../../functions/ports.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../../../schemas/generated/config.ts';
 import type { DestinationClients, DestinationClientsFactory } from '../../destination-clients.ts';
+import { createDeliveredStore } from '../delivered-store.ts';
 import { createSqsDeliveryQueue } from '../delivery-queue.ts';
 import { createAlertPublisher } from '../publisher.ts';
 import { awsSecretResolver } from '../secrets.ts';
 import { embeddedConfig } from './embedded-config.ts';
-import { positiveInteger, readEnvironment } from './environment.ts';
+import { ENVIRONMENT, positiveInteger, readEnvironment } from './environment.ts';
 import { METRIC, type PipelineMetrics, powertoolsMetrics } from './metrics.ts';
 
 export interface DeliverLambdaOptions {
@@ -19,6 +21,7 @@ export interface DeliverLambdaOptions {
   env?: Readonly<Record<string, string | undefined>>;
   sqs?: SQSClient;
   eventbridge?: EventBridgeClient;
+  dynamodb?: DynamoDBClient;
   secrets?: SecretResolver;
   metrics?: PipelineMetrics;
   logger?: ReturnType<typeof createLogger>;
@@ -67,6 +70,11 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
     busName: env.busName,
   });
   const alerts = options.config.settings?.alerts;
+  // Set by the construct for destinations that record what they delivered (Slack).
+  const tableName = (options.env ?? process.env)[ENVIRONMENT.tableName];
+  const delivered = tableName
+    ? createDeliveredStore(options.dynamodb ?? new DynamoDBClient({}), tableName)
+    : undefined;
   const build = options.clients;
   const resolveSecret = options.secrets ?? awsSecretResolver();
 
@@ -75,6 +83,7 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
     deliver ??= build(env.destination, destination, {
       resolveSecret,
       ...(alerts?.destination === env.destination ? { alertsChannel: alerts.channel } : {}),
+      ...(delivered ? { delivered } : {}),
     }).then((clients: DestinationClients) =>
       wireDeliver({
         config: options.config,

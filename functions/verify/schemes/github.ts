@@ -1,6 +1,9 @@
 import { hmacScheme } from './hmac.ts';
 
-/** GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(body)>`; the delivery id is `X-GitHub-Delivery`. */
+/**
+ * GitHub: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(body)>`; the delivery id is `X-GitHub-Delivery`,
+ * which the signature does not cover (reported as unsigned: it correlates, the body hash deduplicates).
+ */
 export const github = hmacScheme({
   header: 'X-Hub-Signature-256',
   algorithm: 'sha256',

@@ -3,7 +3,12 @@ import type { HmacScheme } from '../../../schemas/generated/config.ts';
 import { malformedHeader, readHeader, requireHeader } from '../headers.ts';
 import { assertAnySignatureMatches, computeHmac } from '../signature.ts';
 import { assertWithinTolerance, parseUnixTimestamp } from '../timestamp.ts';
-import { type SignatureScheme, type WebhookRequest, WebhookVerificationError } from '../types.ts';
+import {
+  type SignatureScheme,
+  type VerifiedDelivery,
+  type WebhookRequest,
+  WebhookVerificationError,
+} from '../types.ts';
 
 /** An `hmac` scheme in config that can never verify anything; thrown when the scheme is built, i.e. at start. */
 export class HmacSchemeConfigError extends Error {
@@ -70,7 +75,7 @@ function render(parts: readonly TemplatePart[], values: SignedValues): (string |
 /**
  * A signature described in config: `header` carries `prefix` + HMAC(`template`) in `encoding`.
  * With `timestampHeader` the timestamp is checked against the replay window; with `deliveryIdHeader`
- * the sender's id is reported. Throws HmacSchemeConfigError for a config that could never verify.
+ * the sender's id is reported, as signed only when the template includes that header. Throws HmacSchemeConfigError for a config that could never verify.
  */
 export function hmacScheme(config: HmacScheme): SignatureScheme {
   const template = parseTemplate(config.template ?? '{body}');
@@ -82,6 +87,12 @@ export function hmacScheme(config: HmacScheme): SignatureScheme {
       'The hmac template uses {timestamp} but no timestampHeader is configured',
     );
   }
+  // Header names are case-insensitive: {header:x-id} signs the X-Id delivery id.
+  const deliveryIdSigned =
+    deliveryIdHeader !== undefined &&
+    template.some(
+      (part) => part.kind === 'header' && part.name.toLowerCase() === deliveryIdHeader.toLowerCase(),
+    );
   const expectedShape = `${prefix}<${config.encoding}>`;
   const digest = (secret: string, values: SignedValues) =>
     computeHmac(config.algorithm, secret, render(template, values), config.encoding);
@@ -114,10 +125,8 @@ export function hmacScheme(config: HmacScheme): SignatureScheme {
       const candidate = config.encoding === 'hex' ? received.toLowerCase() : received;
       assertAnySignatureMatches([candidate], options.secrets, (secret) => digest(secret, values));
       const deliveryId = deliveryIdHeader === undefined ? undefined : readHeader(request, deliveryIdHeader);
-      return {
-        ...(deliveryId === undefined ? {} : { deliveryId }),
-        ...(timestamp === undefined ? {} : { timestamp }),
-      };
+      const signed: VerifiedDelivery = deliveryId === undefined ? {} : { deliveryId, deliveryIdSigned };
+      return timestamp === undefined ? signed : { ...signed, timestamp };
     },
     sign(request, secret, now) {
       const headers: Record<string, string> = {};

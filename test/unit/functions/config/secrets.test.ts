@@ -14,7 +14,7 @@ describe('envSecretResolver', () => {
       'env:MISSING',
       /^Secret env:MISSING could not be resolved: set the environment variable MISSING$/,
     ],
-    ['a variable set to the empty string', 'env:EMPTY', /set the environment variable EMPTY/],
+    ['a variable set to the empty string', 'env:EMPTY', /the environment variable EMPTY is set but empty/],
     ['a secretsmanager: reference', 'secretsmanager:prod/hubspot', /secretsmanager: and ssm: need AWS/],
     ['an ssm: reference', 'ssm:/prod/hubspot', /secretsmanager: and ssm: need AWS/],
   ])('refuses %s, naming the reference and no value', async (_name, ref, message) => {

@@ -7,6 +7,7 @@ import {
   normaliseTimestamp,
   splitName,
   truncate,
+  truncateVisibly,
 } from '../../../../functions/mapping/normalise.ts';
 
 describe('normaliseEmail', () => {
@@ -15,6 +16,8 @@ describe('normaliseEmail', () => {
     ['first.last+tag@sub.example.co.uk', 'first.last+tag@sub.example.co.uk'],
     ['mailto:a@b.co', 'a@b.co'],
     ["o'brien@example.ie", "o'brien@example.ie"],
+    ['zoë@example.com', 'zoë@example.com'],
+    ['Zoë@Bücher.Example', 'zoë@bücher.example'],
   ])('accepts %j as %j', (raw, expected) => {
     expect(normaliseEmail(raw)).toBe(expected);
   });
@@ -33,7 +36,8 @@ describe('normaliseEmail', () => {
     ['space in@example.com'],
     [`${'a'.repeat(65)}@example.com`],
     [`a@${'b'.repeat(250)}.com`],
-    ['zoë@example.com'],
+    ['a@xn--a.example'],
+    ['a@bad_label.example'],
   ])('rejects %j', (raw) => {
     expect(normaliseEmail(raw)).toBeUndefined();
   });
@@ -113,5 +117,27 @@ describe('scalars', () => {
   it('truncates without splitting a surrogate pair', () => {
     expect(truncate('ab😀', 3)).toBe('ab');
     expect(truncate('abc', 3)).toBe('abc');
+  });
+});
+
+describe('truncateVisibly', () => {
+  it('keeps text within the limit as it is', () => {
+    expect(truncateVisibly('short 😀', 7)).toBe('short 😀');
+  });
+
+  it('cuts to the limit in code points, ending with how many were cut', () => {
+    // Prepare
+    const text = '😀'.repeat(100);
+    // Act
+    const cut = truncateVisibly(text, 50);
+    // Assess
+    expect([...cut]).toHaveLength(50);
+    const marker = '… [truncated: 78 characters]';
+    expect(cut).toBe('😀'.repeat(50 - marker.length) + marker);
+  });
+
+  it('never splits a surrogate pair', () => {
+    const cut = truncateVisibly(`a${'😀'.repeat(40)}`, 35);
+    expect(cut.isWellFormed()).toBe(true);
   });
 });

@@ -19,6 +19,8 @@ export interface SchemeUnderTest {
   timestamped: boolean;
   /** The delivery id header, when the scheme reports one. */
   deliveryIdHeader?: string;
+  /** Whether the signature covers that delivery id header (only a signed id may deduplicate). */
+  deliveryIdSigned?: boolean;
   secret: string;
   otherSecret: string;
   method?: string;
@@ -88,6 +90,7 @@ export function describeSchemeContract(name: string, subject: SchemeUnderTest): 
       // Assess
       if (subject.deliveryIdHeader !== undefined) {
         expect(delivery.deliveryId).toBe(request.headers[subject.deliveryIdHeader.toLowerCase()]);
+        expect(delivery.deliveryIdSigned).toBe(subject.deliveryIdSigned ?? false);
       } else {
         expect(delivery.deliveryId).toBeUndefined();
       }
@@ -186,6 +189,19 @@ export function describeSchemeContract(name: string, subject: SchemeUnderTest): 
         expect(error.message).toBe(message);
       });
 
+      it('refuses a correctly signed delivery whose timestamp is beyond the range of a Date', () => {
+        // Prepare: sign at a time a Date cannot hold (past 8.64e15 ms); sign only reads getTime (Zendesk: toISOString).
+        const beyondDate = {
+          getTime: () => 8_640_000_000_001_000,
+          toISOString: () => '+275760-09-13T00:00:01.000Z',
+        } as unknown as Date;
+        const request = signedRequest(subject, subject.secret, beyondDate);
+        // Act
+        const error = verificationError(() => subject.scheme.verify(request, options([subject.secret])));
+        // Assess
+        expect(error.code).toBe('timestamp_invalid');
+      });
+
       it.each([
         { case: 'just inside the window, old', offset: -299 },
         { case: 'just inside the window, ahead', offset: 299 },
@@ -204,7 +220,17 @@ export function describeSchemeContract(name: string, subject: SchemeUnderTest): 
         expect(error.message).toBe(`Missing ${timestampHeader} header`);
       });
 
-      it.each(['yesterday', '12.5', '-1', '0x10', '1e9'])(`refuses a ${timestampHeader} of %j`, (value) => {
+      // The last three are integers, but beyond what a Date holds: they must not skip the replay window.
+      it.each([
+        'yesterday',
+        '12.5',
+        '-1',
+        '0x10',
+        '1e9',
+        '99999999999999999',
+        '9999999999999999',
+        '8640000000000001',
+      ])(`refuses a ${timestampHeader} of %j`, (value) => {
         const signed = signedRequest(subject, subject.secret);
         const request = { ...signed, headers: { ...signed.headers, [timestampHeader.toLowerCase()]: value } };
         const error = verificationError(() => subject.scheme.verify(request, options([subject.secret])));

@@ -8,6 +8,7 @@ describeSchemeContract('github', {
   signatureHeader: 'X-Hub-Signature-256',
   timestamped: false,
   deliveryIdHeader: 'X-GitHub-Delivery',
+  deliveryIdSigned: false,
   secret: "It's a Secret to Everybody",
   otherSecret: 'the previous GitHub secret',
 });
@@ -29,9 +30,9 @@ function vectorRequest(signature: string): WebhookRequest {
 }
 
 describe('github: published vector', () => {
-  it('verifies the documented example and reports X-GitHub-Delivery', () => {
+  it('verifies the documented example and reports X-GitHub-Delivery as not signed (GitHub signs the body only)', () => {
     const delivery = github.verify(vectorRequest(VECTOR_SIGNATURE), options([VECTOR_SECRET]));
-    expect(delivery).toEqual({ deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958' });
+    expect(delivery).toEqual({ deliveryId: '72d3162e-cc78-11e3-81ab-4c9367dc0958', deliveryIdSigned: false });
   });
 
   it('signs the documented example to the published signature', () => {

@@ -32,6 +32,24 @@ describeSchemeContract('hmac (timestamp in seconds, base64, sha512)', {
   otherSecret: 'previous-form-secret',
 });
 
+describeSchemeContract('hmac (delivery id header signed)', {
+  scheme: hmacScheme({
+    header: 'X-Form-Signature',
+    algorithm: 'sha256',
+    encoding: 'hex',
+    template: '{header:x-form-delivery}.{timestamp}.{body}',
+    timestampHeader: 'X-Form-Timestamp',
+    deliveryIdHeader: 'X-Form-Delivery',
+  }),
+  signatureHeader: 'X-Form-Signature',
+  timestampHeader: 'X-Form-Timestamp',
+  timestamped: true,
+  deliveryIdHeader: 'X-Form-Delivery',
+  deliveryIdSigned: true,
+  secret: SECRET,
+  otherSecret: 'previous-form-secret',
+});
+
 describeSchemeContract('hmac (timestamp in ms, method and url signed, sha1)', {
   scheme: hmacScheme({
     header: 'X-Sig',

@@ -11,6 +11,7 @@ describeSchemeContract('shopify', {
   signatureHeader: 'X-Shopify-Hmac-Sha256',
   timestamped: false,
   deliveryIdHeader: 'X-Shopify-Event-Id',
+  deliveryIdSigned: false,
   secret: SECRET,
   otherSecret: 'shopify-previous-client-secret',
 });

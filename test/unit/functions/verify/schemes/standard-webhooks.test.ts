@@ -12,6 +12,7 @@ describeSchemeContract('standard-webhooks', {
   timestampHeader: 'webhook-timestamp',
   timestamped: true,
   deliveryIdHeader: 'webhook-id',
+  deliveryIdSigned: true,
   secret: SECRET,
   otherSecret: OTHER_SECRET,
 });
@@ -43,7 +44,7 @@ describe('standard-webhooks: published vector', () => {
     // Act
     const delivery = standardWebhooks.verify(request, options([SECRET], vectorTime));
     // Assess
-    expect(delivery).toEqual({ deliveryId: vector.id, timestamp: vectorTime });
+    expect(delivery).toEqual({ deliveryId: vector.id, deliveryIdSigned: true, timestamp: vectorTime });
   });
 
   it('signs the spec vector to the published signature', () => {
