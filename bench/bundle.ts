@@ -249,7 +249,6 @@ async function main(): Promise<void> {
           [ENVIRONMENT.destination]: name,
           [ENVIRONMENT.queueUrl]: 'http://127.0.0.1:1/queue',
           [ENVIRONMENT.deadLetterQueueUrl]: 'http://127.0.0.1:1/dlq',
-          [ENVIRONMENT.maxAttempts]: '8',
         },
         event: sqsEvent,
       })),

@@ -150,7 +150,7 @@ export interface RedriveResult extends RedriveProgress {
  * One destination's queue and its dead-letter queue, with the semantics of SQS that delivery
  * relies on: a received message is hidden for a visibility timeout and comes back unless deleted;
  * every receive counts; the queue moves a message received too often to the dead-letter queue.
- * A message the engine dead-letters or requeues is no longer deletable by its old receipt handle
+ * A message the engine dead-letters is no longer deletable by its old receipt handle
  * on one host and deleted by the event source on the other: either way it leaves the queue once.
  */
 export interface DeliveryQueue {
@@ -159,12 +159,10 @@ export interface DeliveryQueue {
   receive(max: number, visibilityTimeoutSeconds: number): Promise<QueueMessage[]>;
   /** Removes messages by the receipt handles of their latest receives (a stale handle is ignored). */
   delete(receiptHandles: readonly string[]): Promise<void>;
-  /** Hides a received message for `seconds` more: a retry after backoff. */
+  /** Hides a received message for `seconds` more: a retry after backoff, or a wait while credentials are refused. */
   retryAfter(receiptHandle: string, seconds: number): Promise<void>;
   /** Puts a received message in the dead-letter queue with the reason. */
   deadLetter(message: { receiptHandle: string; body: string }, why: DeadLetterReason): Promise<void>;
-  /** Puts a received message back as new (receive count restarted), ready after `delaySeconds`. */
-  requeue(message: { receiptHandle: string; body: string }, delaySeconds: number): Promise<void>;
   depth(): Promise<{ queue: QueueDepth; deadLetters: QueueDepth }>;
   /** Reads up to `max` dead letters, oldest first, leaving them where they are. */
   peekDeadLetters(max: number): Promise<StoredDeadLetter[]>;
@@ -218,8 +216,11 @@ export type Outcome =
 export interface DestinationAdapter {
   /** The vendor's own per-call limit; the delivery engine never hands over more. */
   readonly maxBatchSize: number;
-  /** Delivers a batch and returns an outcome for every lead id in it. Never throws for vendor errors. */
-  deliver(leads: readonly Lead[]): Promise<Map<string, Outcome>>;
+  /**
+   * Delivers a batch and returns an outcome for every lead id in it. Never throws for vendor errors.
+   * `deadline` (epoch ms) is when the adapter must have returned: leads it could not settle by then are `retry`.
+   */
+  deliver(leads: readonly Lead[], options?: { deadline?: number }): Promise<Map<string, Outcome>>;
 }
 
 /** Delivers ops alerts; only the destination named in settings.alerts has one. */

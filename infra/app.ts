@@ -3,7 +3,7 @@ import { App, Aspects } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../functions/config/errors.ts';
 import { readAwsConfig } from './aws-config.ts';
-import { LeadpipeStack } from './stack.ts';
+import { LeadpipeStack, stackEnvironment } from './stack.ts';
 
 /** Which config to deploy: LEADPIPE_CONFIG, else the cdk.json context `leadpipe:config`. */
 function configPath(app: App, env: Readonly<Record<string, string | undefined>> = process.env): string {
@@ -19,7 +19,7 @@ try {
   new LeadpipeStack(app, app.node.tryGetContext('leadpipe:stack') ?? 'Leadpipe', {
     description: 'leadpipe: signed webhooks into CRM leads and Slack alerts',
     pipeline: { config, configFile: file, ...(typeof prefix === 'string' ? { prefix } : {}) },
-    env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+    env: stackEnvironment(process.env),
   });
   Aspects.of(app).add(new AwsSolutionsChecks({ verbose: true }));
 } catch (error) {

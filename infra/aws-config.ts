@@ -6,10 +6,13 @@ import { type ConfigCheck, parseConfig } from '../functions/config/load.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 
 const KNOWN_DESTINATION_TYPES = new Set(['hubspot', 'salesforce', 'slack']);
+/** Lambda's SQS MaximumBatchingWindowInSeconds: a whole number of seconds, at most 300. */
+export const MAX_BATCH_WINDOW_SECONDS = 300;
 
 /**
  * What only AWS needs: a destination URL left out means the vendor's real API, which Salesforce
- * does not have without your org's URL (locally the sandbox stands in, so the local host allows it).
+ * does not have without your org's URL (locally the sandbox stands in, so the local host allows it);
+ * and a batching window the SQS event source can take (the local consumer does not wait for batches).
  */
 export const awsChecks: ConfigCheck = (config) => {
   const problems: string[] = [];
@@ -18,6 +21,15 @@ export const awsChecks: ConfigCheck = (config) => {
     if (!KNOWN_DESTINATION_TYPES.has(type)) {
       problems.push(`destinations.${name}.type: "${type}" is not a destination type leadpipe can deploy`);
       continue;
+    }
+    const window = destination.delivery?.batchWindowSeconds;
+    if (
+      window !== undefined &&
+      !(Number.isInteger(window) && window >= 0 && window <= MAX_BATCH_WINDOW_SECONDS)
+    ) {
+      problems.push(
+        `destinations.${name}.delivery.batchWindowSeconds: must be a whole number of seconds from 0 to ${MAX_BATCH_WINDOW_SECONDS} on AWS (the SQS event source's batching window), not ${window}`,
+      );
     }
     if (destination.type !== 'salesforce') continue;
     if ('accessToken' in destination.auth) {

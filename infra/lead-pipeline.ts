@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  type CfnStage,
+  HttpApi,
+  HttpMethod,
+  type HttpRoute,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import {
   Alarm,
@@ -14,7 +21,7 @@ import {
   TextWidget,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
-import { LambdaAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { LambdaAction, SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
@@ -36,9 +43,11 @@ import { HUBSPOT_BATCH_LIMIT } from '../adapters/hubspot/limits.ts';
 import { SALESFORCE_BATCH_LIMIT } from '../adapters/salesforce/limits.ts';
 import { SLACK_MAX_BATCH_SIZE } from '../adapters/slack/limits.ts';
 import { ConfigError } from '../functions/config/errors.ts';
-import { DEFAULT_MAX_ATTEMPTS } from '../functions/deliver/backoff.ts';
-import { type EventPattern, routingRules } from '../functions/routing/rules.ts';
+import { QUEUE_RETENTION_SECONDS, retryPlan } from '../functions/deliver/backoff.ts';
+import { DEFAULT_RATE_LIMIT, type RateLimit, sourceRateLimits } from '../functions/ingest/throttle.ts';
+import { type EventPattern, opsTopicRules, routingRules } from '../functions/routing/rules.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
+import { AlarmTopic } from './alarm-topic.ts';
 import { awsChecks } from './aws-config.ts';
 import { bundleSettings, deliverFunctionKind, ENTRIES, type FunctionKind, PROJECT_ROOT } from './bundling.ts';
 import { deliverConfig, ingestConfig } from './function-config.ts';
@@ -66,14 +75,10 @@ export interface LeadPipelineProps {
   readonly config: LeadpipeConfig;
   /** The config file's path, named in error messages. @default 'leadpipe config' */
   readonly configFile?: string;
-  /** Prefix of queue, table, bus, rule, alarm and dashboard names. @default 'leadpipe' */
+  /** Prefix of queue, bus, rule, alarm and dashboard names (the table's is generated). @default 'leadpipe' */
   readonly prefix?: string;
   /** `env:NAME` references mean the Secrets Manager secret `<envSecretPrefix>NAME`. @default 'leadpipe/' */
   readonly envSecretPrefix?: string;
-  /** Steady-state requests per second the HTTP API accepts. @default 50 */
-  readonly throttleRateLimit?: number;
-  /** Burst of requests the HTTP API accepts. @default 100 */
-  readonly throttleBurstLimit?: number;
   /** Timeout of each deliver function; its queue's visibility timeout is 6 x this. @default 30 seconds */
   readonly deliverTimeout?: Duration;
   /** Most concurrent deliver invocations per destination: the rate guard. @default 2 for every destination */
@@ -109,6 +114,8 @@ export class LeadPipeline extends Construct {
   readonly bus: EventBus;
   readonly ingestFunction: NodejsFunction;
   readonly alarmFunction?: NodejsFunction;
+  /** The SNS topic every alarm notifies (when settings.alerts is set): it does not depend on Slack. */
+  readonly alarmTopic?: AlarmTopic;
   readonly destinations: Readonly<Record<string, DestinationResources>>;
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
@@ -131,8 +138,9 @@ export class LeadPipeline extends Construct {
     this.memorySize = props.memorySize ?? 512;
     const deliverTimeout = props.deliverTimeout ?? Duration.seconds(30);
 
+    // No fixed name: CloudFormation names it, so a stack destroyed with its table retained deploys
+    // again (a new table; the old one keeps its quarantined payloads). The name is the TableName output.
     this.table = new Table(this, 'Table', {
-      tableName: `${this.prefix}-state`,
       partitionKey: { name: TABLE_KEY, type: AttributeType.STRING },
       billingMode: BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: TABLE_TTL,
@@ -172,14 +180,13 @@ export class LeadPipeline extends Construct {
       description: 'leadpipe: signed webhooks in, leads out',
       createDefaultStage: false,
     });
+    const defaultLimit = config.settings?.rateLimitPerSource ?? DEFAULT_RATE_LIMIT;
     const stage = new HttpStage(this, 'Stage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: {
-        rateLimit: props.throttleRateLimit ?? 50,
-        burstLimit: props.throttleBurstLimit ?? 100,
-      },
+      // Each webhook route has its own limit (below); this is the limit of any route added later.
+      throttle: { rateLimit: defaultLimit.ratePerSecond, burstLimit: defaultLimit.burst },
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -196,22 +203,14 @@ export class LeadPipeline extends Construct {
         ),
       },
     });
-    const routes = this.api.addRoutes({
-      path: '/webhooks/{source}',
-      methods: [HttpMethod.POST],
-      integration: new HttpLambdaIntegration('Ingest', this.ingestFunction),
-    });
-    // Meta lead ads verify the endpoint with a GET handshake before they send anything.
-    const needsHandshake = Object.values(config.sources).some((source) => source.verify.scheme === 'meta');
-    if (needsHandshake) {
-      routes.push(
-        ...this.api.addRoutes({
-          path: '/webhooks/{source}',
-          methods: [HttpMethod.GET],
-          integration: new HttpLambdaIntegration('IngestHandshake', this.ingestFunction),
-        }),
-      );
-    }
+    // One route per source, so API Gateway can hold each source to its own limit (a single
+    // `/webhooks/{source}` route would share one limit among all sources).
+    const integration = new HttpLambdaIntegration('Ingest', this.ingestFunction);
+    const webhooks = webhookRoutes(config);
+    const routes = webhooks.flatMap(({ method, path }) =>
+      this.api.addRoutes({ path, methods: [method], integration }),
+    );
+    throttleRoutes(stage, webhooks, routes);
     for (const route of routes) {
       NagSuppressions.addResourceSuppressions(route, [
         {
@@ -240,6 +239,17 @@ export class LeadPipeline extends Construct {
     this.destinations = destinations;
 
     if (alerts) {
+      // Alarms, and alerts about the alerts destination itself, reach people without that destination.
+      this.alarmTopic = new AlarmTopic(this, 'AlarmTopic', {
+        prefix: this.prefix,
+        notify: alerts.notify ?? [],
+        bus: this.bus,
+        rules: opsTopicRules(config).map((rule) => ({
+          ...rule,
+          eventPattern: cdkEventPattern(rule.eventPattern),
+        })),
+        envSecretPrefix: props.envSecretPrefix ?? DEFAULT_ENV_SECRET_PREFIX,
+      });
       this.alarmFunction = this.lambda(
         'Alarm',
         'alarm',
@@ -319,7 +329,7 @@ export class LeadPipeline extends Construct {
     },
   ): DestinationResources {
     const id = logicalName(name);
-    const maxAttempts = destination.delivery?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+    const plan = retryPlan({ horizonSeconds: destination.delivery?.retryHorizonSeconds });
     const deadLetterQueue = new Queue(this, `${id}DeadLetterQueue`, {
       queueName: `${this.prefix}-${name}-dlq`,
       encryption: QueueEncryption.SQS_MANAGED,
@@ -330,11 +340,14 @@ export class LeadPipeline extends Construct {
       queueName: `${this.prefix}-${name}`,
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      retentionPeriod: Duration.days(4),
+      // SQS's maximum, twice the longest retry horizon: a lead blocked by refused credentials waits
+      // on this queue (hidden, not copied), so retention is how long it can wait.
+      retentionPeriod: Duration.seconds(QUEUE_RETENTION_SECONDS),
       visibilityTimeout: Duration.seconds(options.timeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
-      // The deliver function dead-letters a lead itself, with its reason, after maxAttempts receives;
-      // the redrive policy is the backstop one receive later (e.g. if the function keeps crashing).
-      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: maxAttempts + 1 },
+      // The deliver function dead-letters a lead itself, with its reason, once its retry horizon is
+      // spent; the redrive policy is only the backstop for a function that keeps crashing, set above
+      // every receive the horizon and the blocked waits allow (retryPlan).
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: plan.maxReceiveCount },
     });
 
     // The vendor's own entry: the bundle holds its SDK only.
@@ -346,7 +359,6 @@ export class LeadPipeline extends Construct {
         [ENVIRONMENT.destination]: name,
         [ENVIRONMENT.queueUrl]: queue.queueUrl,
         [ENVIRONMENT.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
-        [ENVIRONMENT.maxAttempts]: String(maxAttempts),
         // Slack records what it posted, so a redelivered batch never shows people a lead twice.
         ...(destination.type === 'slack' ? { [ENVIRONMENT.tableName]: this.table.tableName } : {}),
       },
@@ -368,8 +380,8 @@ export class LeadPipeline extends Construct {
         maxConcurrency: options.concurrency,
       }),
     );
-    // Re-queueing (refused credentials) and dead-lettering with a reason are the function's own sends.
-    queue.grantSendMessages(fn);
+    // Dead-lettering with a reason is the function's only send. It may not send to its own queue:
+    // that is the loop Lambda's recursive loop detection stops (infra/README.md, "Retries").
     deadLetterQueue.grantSendMessages(fn);
     this.bus.grantPutEventsTo(fn);
     this.grantSecrets(fn, destinationSecretRefs(destination));
@@ -422,14 +434,14 @@ export class LeadPipeline extends Construct {
   }
 
   private addAlarms(stage: HttpStage, props: LeadPipelineProps): void {
-    const action = this.alarmFunction
-      ? new LambdaAction(this.alarmFunction, { useUniquePermissionId: true })
-      : undefined;
+    // The alarm function posts to the ops Slack channel; the topic reaches people when that channel cannot.
+    const actions = [
+      ...(this.alarmFunction ? [new LambdaAction(this.alarmFunction, { useUniquePermissionId: true })] : []),
+      ...(this.alarmTopic ? [new SnsAction(this.alarmTopic.topic)] : []),
+    ];
     const add = (alarm: Alarm) => {
-      if (action) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
+      alarm.addAlarmAction(...actions);
+      alarm.addOkAction(...actions);
       this.alarms.push(alarm);
     };
     for (const [name, resources] of Object.entries(this.destinations)) {
@@ -590,6 +602,48 @@ export function cdkEventPattern(pattern: EventPattern) {
     ...(detailType ? { detailType: detailType as string[] } : {}),
     ...(detail ? { detail: detail as Record<string, unknown> } : {}),
   };
+}
+
+/** How often Meta's GET handshake may come: once per subscription, so a tight limit of its own. */
+export const HANDSHAKE_RATE_LIMIT: Readonly<RateLimit> = { ratePerSecond: 1, burst: 5 };
+
+export interface WebhookRoute {
+  readonly source: string;
+  readonly method: HttpMethod;
+  readonly path: string;
+  /** API Gateway's throttling of this route: a token bucket of its own. */
+  readonly limit: RateLimit;
+}
+
+/**
+ * The API's routes: `POST /webhooks/<name>` for every source, at the source's own limit (the one
+ * the ingest process applies too), and `GET` for Meta's handshake at HANDSHAKE_RATE_LIMIT.
+ */
+export function webhookRoutes(config: LeadpipeConfig): WebhookRoute[] {
+  return Object.entries(sourceRateLimits(config)).flatMap(([source, limit]) => {
+    const path = `/webhooks/${source}`;
+    const post: WebhookRoute = { source, method: HttpMethod.POST, path, limit };
+    if (config.sources[source]?.verify.scheme !== 'meta') return [post];
+    return [post, { source, method: HttpMethod.GET, path, limit: HANDSHAKE_RATE_LIMIT }];
+  });
+}
+
+/** Per-route throttling on the stage (the L2 stage has only the default); the stage waits for its routes. */
+function throttleRoutes(
+  stage: HttpStage,
+  webhooks: readonly WebhookRoute[],
+  routes: readonly HttpRoute[],
+): void {
+  const cfnStage = stage.node.defaultChild as CfnStage;
+  // RouteSettings is a JSON map keyed by route key, written as CloudFormation spells it.
+  cfnStage.routeSettings = Object.fromEntries(
+    webhooks.map(({ method, path, limit }) => [
+      `${method} ${path}`,
+      { ThrottlingRateLimit: limit.ratePerSecond, ThrottlingBurstLimit: limit.burst },
+    ]),
+  );
+  // CloudFormation refuses settings for a route key that does not exist yet.
+  stage.node.addDependency(...routes);
 }
 
 /** "hot-leads" → "HotLeads": a construct id and output name part. Config names are [a-z][a-z0-9-]*. */

@@ -12,9 +12,9 @@ import { SqliteIdempotencyStore } from '../adapters/embedded/idempotency-store.t
 import { createEmbeddedQuarantineStore } from '../adapters/embedded/quarantine-store.ts';
 import { createEmbeddedQueues, type EmbeddedQueues } from '../adapters/embedded/queues.ts';
 import { createEmbeddedShapeStore } from '../adapters/embedded/shape-store.ts';
-import { DEFAULT_MAX_ATTEMPTS } from '../functions/deliver/backoff.ts';
+import { retryPlan } from '../functions/deliver/backoff.ts';
 import type { DeliveredStore, QuarantineStore, ShapeStore } from '../functions/ports.ts';
-import { routingRules } from '../functions/routing/rules.ts';
+import { opsTopicRules, routingRules } from '../functions/routing/rules.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 
 /** The embedded default's adapters over one database, as the local host and the CLI use them. */
@@ -59,15 +59,20 @@ export function openEmbeddedStore(
   });
   const queues = createEmbeddedQueues(database);
   for (const [name, destination] of Object.entries(config.destinations)) {
-    // The deliver engine dead-letters a lead itself, with its reason, after maxAttempts receives;
-    // the queue's own limit is the backstop for a handler that crashes on it.
-    queues.ensure(name, { maxReceiveCount: (destination.delivery?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS) + 1 });
+    // The deliver engine dead-letters a lead itself, with its reason, once its retry horizon is spent;
+    // the queue's own limit is the backstop for a handler that crashes on it, as on AWS.
+    const plan = retryPlan({ horizonSeconds: destination.delivery?.retryHorizonSeconds });
+    queues.ensure(name, { maxReceiveCount: plan.maxReceiveCount });
   }
   return {
     database,
     queues,
     bus: createEmbeddedBus({
       rules: routingRules(config),
+      topicRules: opsTopicRules(config),
+      ...(config.settings?.alerts?.repeatMinutes !== undefined
+        ? { repeatMinutes: config.settings.alerts.repeatMinutes }
+        : {}),
       queues,
       destinations: Object.keys(config.destinations),
     }),

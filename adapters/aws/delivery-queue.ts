@@ -43,8 +43,9 @@ export interface SqsDeliveryQueueOptions {
 
 /**
  * A destination's queue on SQS. On AWS the Lambda event source mapping receives and deletes; the
- * deliver engine retries (ChangeMessageVisibility), dead-letters and requeues (SendMessage: the
- * mapping then deletes the original, as it was not reported as a failure). The CLI peeks and
+ * deliver engine retries and waits out refused credentials (ChangeMessageVisibility) and
+ * dead-letters (SendMessage to the DLQ: the mapping then deletes the original, as it was not
+ * reported as a failure). The CLI peeks and
  * redrives through the same object.
  */
 export function createSqsDeliveryQueue(options: SqsDeliveryQueueOptions): DeliveryQueue {
@@ -74,12 +75,6 @@ export function createSqsDeliveryQueue(options: SqsDeliveryQueueOptions): Delive
           MessageBody: message.body,
           MessageAttributes: deadLetterAttributes(why),
         }),
-      );
-    },
-    async requeue(message, delaySeconds) {
-      // A fresh copy restarts the receive count; the event source mapping deletes the original.
-      await sqs.send(
-        new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: message.body, DelaySeconds: delaySeconds }),
       );
     },
     async depth() {

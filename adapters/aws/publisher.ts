@@ -3,6 +3,7 @@ import {
   PutEventsCommand,
   type PutEventsRequestEntry,
 } from '@aws-sdk/client-eventbridge';
+import { type AlertThrottleOptions, createAlertThrottle } from '../../functions/alerts/throttle.ts';
 import { type AlertPublisher, type LeadPublisher, PublishError } from '../../functions/ports.ts';
 import { EVENT_SOURCE, LEAD_RECEIVED, OPS_ALERT } from '../../functions/routing/rules.ts';
 
@@ -39,10 +40,23 @@ export function createLeadPublisher(options: PublisherOptions): LeadPublisher {
   return (events) => publish(LEAD_RECEIVED, events);
 }
 
-/** Publishes ops.alert events; a routing rule takes them to the alerts destination. */
-export function createAlertPublisher(options: PublisherOptions): AlertPublisher {
+/**
+ * Publishes ops.alert events; a routing rule takes them to the alerts destination (or, about that
+ * destination itself, to the SNS alarm topic). The repeat cap (functions/alerts/throttle.ts) holds
+ * back the same alert within `repeatMinutes`, per function instance: there is no cross-instance
+ * cap, so N warm instances may each send one.
+ */
+export function createAlertPublisher(
+  options: PublisherOptions & { throttle?: AlertThrottleOptions },
+): AlertPublisher {
   const publish = createEventPublisher(options);
-  return (alerts) => publish(OPS_ALERT, alerts);
+  const throttle = createAlertThrottle(options.throttle);
+  return async (alerts) => {
+    const admitted = throttle.admit(alerts);
+    if (admitted.send.length > 0) await publish(OPS_ALERT, admitted.send);
+    // Only once published: a failed publish holds back nothing, and the caller may try again.
+    admitted.commit();
+  };
 }
 
 /**

@@ -1,10 +1,17 @@
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { SecretNotFoundError } from '../../functions/config/errors.ts';
-import type { SecretResolver } from '../../functions/ports.ts';
 
 /** How long a fetched secret is reused by a warm function: rotation shows up within this. */
 export const SECRET_CACHE_SECONDS = 300;
+
+export interface SecretReadOptions {
+  /** Read the store even when a cached value is still fresh (credentials were just refused). */
+  forceFetch?: boolean;
+}
+
+/** A SecretResolver that can be told to bypass its cache; a plain SecretResolver is one that cannot. */
+export type RefreshableSecretResolver = (ref: string, options?: SecretReadOptions) => Promise<string>;
 
 /** A secret reference as it is stored on AWS. */
 export type AwsSecretRef =
@@ -25,7 +32,7 @@ export function parseSecretRef(ref: string): AwsSecretRef {
 
 /** What the resolver needs of a Powertools provider (SecretsProvider, SSMProvider); tests pass fakes. */
 export interface ParameterStore {
-  get(name: string, options?: { maxAge?: number; decrypt?: boolean }): Promise<unknown>;
+  get(name: string, options?: { maxAge?: number; decrypt?: boolean; forceFetch?: boolean }): Promise<unknown>;
 }
 
 export interface AwsSecretResolverOptions {
@@ -36,20 +43,23 @@ export interface AwsSecretResolverOptions {
 
 /**
  * Resolves secretsmanager: and ssm: references with Powertools parameters, which cache each value
- * for `maxAgeSeconds`. `secretsmanager:NAME#key` reads one key of a JSON secret. env: references
- * never reach a function: the construct rewrites them at synth (see infra/secret-refs.ts).
+ * for `maxAgeSeconds` and read the store again after that (or at once with `forceFetch`).
+ * `secretsmanager:NAME#key` reads one key of a JSON secret. env: references never reach a
+ * function: the construct rewrites them at synth (see infra/secret-refs.ts).
  * Errors name the reference, never a value.
  */
-export function awsSecretResolver(options: AwsSecretResolverOptions = {}): SecretResolver {
+export function awsSecretResolver(options: AwsSecretResolverOptions = {}): RefreshableSecretResolver {
   const secrets = options.secrets ?? new SecretsProvider();
   const ssm = options.ssm ?? new SSMProvider();
   const maxAge = options.maxAgeSeconds ?? SECRET_CACHE_SECONDS;
-  return async (ref) => {
+  return async (ref, read = {}) => {
     const parsed = parseSecretRef(ref);
+    const fresh = read.forceFetch ? { forceFetch: true } : {};
     let value: unknown;
     try {
-      if (parsed.store === 'secretsmanager') value = await secrets.get(parsed.name, { maxAge });
-      else if (parsed.store === 'ssm') value = await ssm.get(parsed.name, { maxAge, decrypt: true });
+      if (parsed.store === 'secretsmanager') value = await secrets.get(parsed.name, { maxAge, ...fresh });
+      else if (parsed.store === 'ssm')
+        value = await ssm.get(parsed.name, { maxAge, decrypt: true, ...fresh });
       else
         throw new SecretNotFoundError(ref, 'env: references are rewritten at synth and cannot resolve here');
     } catch (error) {

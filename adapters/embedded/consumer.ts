@@ -5,8 +5,14 @@ import type { Readiness } from './queues.ts';
 
 export interface ConsumerOptions {
   queue: DeliveryQueue;
-  /** The deliver Lambda handler, fed the SQS events Lambda's event source mapping would feed it. */
-  handler: (event: SQSEvent) => Promise<SQSBatchResponse | undefined>;
+  /**
+   * The deliver Lambda handler, fed the SQS events Lambda's event source mapping would feed it, and
+   * a context whose time runs out with the batch's visibility timeout (the local function timeout).
+   */
+  handler: (
+    event: SQSEvent,
+    context: { getRemainingTimeInMillis(): number },
+  ) => Promise<SQSBatchResponse | undefined>;
   /** Most records per invocation: the vendor's batch limit. */
   batchSize: number;
   /** How long received messages stay hidden while the handler works on them. */
@@ -115,7 +121,11 @@ export function startConsumer(options: ConsumerOptions): Consumer {
     const records = messages.map((message) => toSqsRecord(message, options.queueArn));
     let failed: Set<string>;
     try {
-      const response = await options.handler({ Records: records });
+      const deadline = now() + options.visibilityTimeoutSeconds * 1000;
+      const response = await options.handler(
+        { Records: records },
+        { getRemainingTimeInMillis: () => Math.max(0, deadline - now()) },
+      );
       failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
     } catch (error) {
       options.onError?.(error);

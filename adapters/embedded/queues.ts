@@ -188,23 +188,10 @@ export function createEmbeddedQueues(
 
   function deliveryQueue(destination: string): DeliveryQueue {
     const dlq = deadLetterQueueName(destination);
-    const moveTo = (
-      target: string,
-      message: { receiptHandle: string },
-      why: DeadLetterReason | null,
-      delayMs: number,
-    ) =>
+    const moveToDeadLetters = (message: { receiptHandle: string }, why: DeadLetterReason) =>
       write(database, () => {
         const at = now();
-        settle.move.run(
-          target,
-          why ? JSON.stringify(why) : null,
-          at,
-          at + delayMs,
-          destination,
-          message.receiptHandle,
-        );
-        if (target === destination) database.afterCommit(() => notify(destination));
+        settle.move.run(dlq, JSON.stringify(why), at, at, destination, message.receiptHandle);
       });
     return {
       destination,
@@ -223,10 +210,7 @@ export function createEmbeddedQueues(
         });
       },
       async deadLetter(message, why) {
-        moveTo(dlq, message, why, 0);
-      },
-      async requeue(message, delaySeconds) {
-        moveTo(destination, message, null, delaySeconds * 1000);
+        moveToDeadLetters(message, why);
       },
       async depth() {
         return { queue: depth(destination), deadLetters: depth(dlq) };

@@ -10,6 +10,7 @@ import {
 } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
 import type { DestinationAdapter, Outcome } from '../../functions/ports.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
+import { acquireBefore, callTimeout, TIME_BUDGET_SPENT } from '../deadline.ts';
 import { RollingWindowLimiter } from '../rate-limit.ts';
 import { type ContactInput, chunk, groupLeadsByEmail } from './contact-inputs.ts';
 import {
@@ -44,7 +45,7 @@ export interface HubspotAdapterOptions {
   properties?: Record<string, string>;
   /** Default 190 per 10 s. */
   rateLimit?: { requests: number; perSeconds: number };
-  /** Per HTTP call, default 10_000. */
+  /** Per HTTP call, default 10_000; capped at the time a deliver call's deadline leaves. */
   timeoutMs?: number;
   /** Injectable for tests. */
   limiter?: RollingWindowLimiter;
@@ -72,17 +73,18 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): Destinatio
       : {}),
   });
 
-  /** One upsert call; never throws. */
-  async function upsert(inputs: readonly ContactInput[]): Promise<CallResult> {
-    const release = await limiter.acquire();
+  /** One upsert call, unless the deadline leaves no time for it (then `late`); never throws. */
+  async function upsert(inputs: readonly ContactInput[], deadline: number | undefined): Promise<CallResult> {
+    const release = await acquireBefore(limiter, deadline);
     try {
-      return await send(inputs);
+      const callMs = release ? callTimeout(timeoutMs, deadline) : undefined;
+      return callMs === undefined ? { kind: 'late' } : await send(inputs, callMs);
     } finally {
-      release();
+      release?.();
     }
   }
 
-  async function send(inputs: readonly ContactInput[]): Promise<CallResult> {
+  async function send(inputs: readonly ContactInput[], callMs: number): Promise<CallResult> {
     const body: { inputs: SimplePublicObjectBatchInputUpsert[] } = {
       inputs: inputs.map((input) => ({
         idProperty: 'email',
@@ -91,7 +93,9 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): Destinatio
         properties: input.properties,
       })),
     };
-    const { value, error, answer } = await http.record((): Promise<BatchAnswer> => api.upsert(body));
+    const { value, error, answer } = await http.record((): Promise<BatchAnswer> => api.upsert(body), {
+      timeoutMs: callMs,
+    });
     if (value) return { kind: 'answered', data: value };
     if (answer && answer.status >= 300) return { kind: 'refused', answer, body: parseErrorBody(answer.text) };
     if (answer) return { kind: 'unreadable', reason: `HubSpot ${answer.status} answer could not be read` };
@@ -101,7 +105,10 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): Destinatio
 
   return {
     maxBatchSize: HUBSPOT_BATCH_LIMIT,
-    async deliver(leads: readonly Lead[]): Promise<Map<string, Outcome>> {
+    async deliver(
+      leads: readonly Lead[],
+      { deadline }: { deadline?: number } = {},
+    ): Promise<Map<string, Outcome>> {
       const outcomes = new Map<string, Outcome>();
       const { inputs, withoutEmail } = groupLeadsByEmail(leads, options.properties);
       for (const lead of withoutEmail) {
@@ -118,24 +125,32 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): Destinatio
       let stopped: Outcome | undefined;
       for (const run of chunk(inputs, HUBSPOT_BATCH_LIMIT)) {
         if (stopped) {
-          // HubSpot just said to slow down: sending the next chunk now would only earn another 429.
+          // HubSpot just said to slow down (sending the next chunk now would only earn another 429),
+          // or the time budget is spent.
           for (const input of run) settle(input, stopped);
           continue;
         }
-        const budget = { calls: MAX_SPLIT_CALLS_PER_CHUNK };
+        const budget = { calls: MAX_SPLIT_CALLS_PER_CHUNK, deadline };
         stopped = await deliverRun(run, budget, settle);
       }
       return outcomes;
     },
   };
 
-  /** Delivers one run of inputs, bisecting whole-batch refusals; returns a 429 outcome to stop on. */
+  /**
+   * Delivers one run of inputs, bisecting whole-batch refusals; returns the outcome to stop on (a
+   * 429, or the time budget spent) for every input not yet sent.
+   */
   async function deliverRun(
     run: readonly ContactInput[],
-    budget: { calls: number },
+    budget: { calls: number; deadline: number | undefined },
     settle: (input: ContactInput, outcome: Outcome) => void,
   ): Promise<Outcome | undefined> {
-    const result = await upsert(run);
+    const result = await upsert(run, budget.deadline);
+    if (result.kind === 'late') {
+      for (const input of run) settle(input, TIME_BUDGET_SPENT);
+      return TIME_BUDGET_SPENT;
+    }
     if (result.kind === 'answered') {
       settleAnswered(run, result.data, settle);
       return undefined;
@@ -236,6 +251,8 @@ type BatchAnswer = BatchResponseSimplePublicUpsertObjectWithErrors | BatchRespon
 
 type CallResult =
   | { kind: 'answered'; data: BatchAnswer }
+  /** Not sent: too little time was left before the deadline. */
+  | { kind: 'late' }
   | { kind: 'refused'; answer: RawAnswer; body: HubspotErrorBody }
   | { kind: 'unreadable'; reason: string }
   | { kind: 'unreachable'; reason: string };

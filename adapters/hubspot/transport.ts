@@ -24,8 +24,14 @@ export class HubspotTimeoutError extends Error {
 export interface RecordingHttp {
   /** Give this to the SDK configuration (the generated API ignores a per-call httpApi). */
   httpApi: HttpLibrary;
-  /** Runs one SDK call and returns the raw answer it got, if any, beside its result or error. */
-  record<T>(call: () => Promise<T>): Promise<{ value?: T; error?: unknown; answer?: RawAnswer }>;
+  /**
+   * Runs one SDK call and returns the raw answer it got, if any, beside its result or error;
+   * `timeoutMs` replaces the default timeout for this call's requests (a deadline is near).
+   */
+  record<T>(
+    call: () => Promise<T>,
+    options?: { timeoutMs?: number },
+  ): Promise<{ value?: T; error?: unknown; answer?: RawAnswer }>;
 }
 
 /**
@@ -34,12 +40,14 @@ export interface RecordingHttp {
  * AsyncLocalStorage rather than in a shared variable.
  */
 export function recordingHttp(timeoutMs: number): RecordingHttp {
-  const current = new AsyncLocalStorage<{ answer?: RawAnswer }>();
+  const current = new AsyncLocalStorage<{ answer?: RawAnswer; timeoutMs?: number }>();
   const httpApi = wrapHttpLibrary({
     async send(request: RequestContext): Promise<ResponseContext> {
       let response: Response;
       let text: string;
-      const signal = AbortSignal.timeout(timeoutMs);
+      const slot = current.getStore();
+      const callTimeoutMs = slot?.timeoutMs ?? timeoutMs;
+      const signal = AbortSignal.timeout(callTimeoutMs);
       try {
         const body = request.getBody();
         response = await fetch(request.getUrl(), {
@@ -50,14 +58,13 @@ export function recordingHttp(timeoutMs: number): RecordingHttp {
         });
         text = await response.text();
       } catch (error) {
-        if (signal.aborted) throw new HubspotTimeoutError(timeoutMs, { cause: error });
+        if (signal.aborted) throw new HubspotTimeoutError(callTimeoutMs, { cause: error });
         throw error;
       }
       const headers: Record<string, string> = {};
       response.headers.forEach((value, name) => {
         headers[name] = value;
       });
-      const slot = current.getStore();
       if (slot) slot.answer = { status: response.status, headers, text };
       const bytes = Buffer.from(text, 'utf8');
       return new ResponseContext(response.status, headers, {
@@ -68,8 +75,9 @@ export function recordingHttp(timeoutMs: number): RecordingHttp {
   });
   return {
     httpApi,
-    async record(call) {
-      const slot: { answer?: RawAnswer } = {};
+    async record(call, options) {
+      const slot: { answer?: RawAnswer; timeoutMs?: number } = {};
+      if (options?.timeoutMs !== undefined) slot.timeoutMs = options.timeoutMs;
       try {
         const value = await current.run(slot, call);
         return { value, answer: slot.answer };

@@ -1,6 +1,7 @@
 import { Connection } from 'jsforce';
 import type { DestinationAdapter, Outcome } from '../../functions/ports.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
+import { acquireBefore, beforeDeadline, callTimeout, TIME_BUDGET_SPENT } from '../deadline.ts';
 import { RollingWindowLimiter } from '../rate-limit.ts';
 import {
   clientCredentialsSession,
@@ -70,7 +71,7 @@ export interface SalesforceAdapterOptions {
   fallbacks?: { lastName?: string; company?: string };
   /** Calls allowed per window; ignored when `limiter` is given. */
   rateLimit?: { requests: number; perSeconds: number };
-  /** Per HTTP call (token and upsert). Default 30 000 ms. */
+  /** Per HTTP call (token and upsert). Default 30 000 ms; an upsert's is capped at what a deadline leaves. */
   timeoutMs?: number;
   /** Share one limiter between adapters that use the same org. */
   limiter?: RollingWindowLimiter;
@@ -85,9 +86,13 @@ interface Pending {
 type Failure =
   | { kind: 'token'; error: SalesforceTokenError }
   | { kind: 'http'; status: number; errorCode: string; message: string }
-  | { kind: 'network'; name: string; timedOut: boolean };
+  | { kind: 'network'; name: string; timedOut: boolean; timeoutMs: number };
 
-type CallResult = { ok: true; body: unknown; session: Session } | { ok: false; failure: Failure };
+type CallResult =
+  | { ok: true; body: unknown; session: Session }
+  | { ok: false; failure: Failure }
+  /** Not sent: too little time was left before the deadline. */
+  | { ok: false; late: true };
 
 /** What one failed call means for the records in it. */
 type Verdict =
@@ -147,10 +152,16 @@ export function createSalesforceAdapter(options: SalesforceAdapterOptions): Dest
     return cached.connection;
   };
 
-  /** One PATCH with one session; jsforce builds the same request for an array upsert (API ≥ 46). */
-  const send = async (records: SalesforceRecord[], session: Session): Promise<CallResult> => {
-    await beforeRequest?.();
-    const transport = new ObservedTransport(timeoutMs);
+  /** One PATCH with one session, unless the deadline is too near; jsforce builds the same request for an array upsert (API ≥ 46). */
+  const send = async (
+    records: SalesforceRecord[],
+    session: Session,
+    deadline: number | undefined,
+  ): Promise<CallResult> => {
+    if (limiter && !(await acquireBefore(limiter, deadline))) return { ok: false, late: true };
+    const callMs = callTimeout(timeoutMs, deadline);
+    if (callMs === undefined) return { ok: false, late: true };
+    const transport = new ObservedTransport(callMs);
     try {
       const body = await connectionFor(session).request(
         {
@@ -163,46 +174,61 @@ export function createSalesforceAdapter(options: SalesforceAdapterOptions): Dest
       );
       return { ok: true, body, session };
     } catch (error) {
-      return { ok: false, failure: describeFailure(error, transport.status) };
+      return { ok: false, failure: describeFailure(error, transport.status, callMs) };
     }
   };
 
   /** Sends once; on 401 INVALID_SESSION_ID gets a new token once (client credentials) and sends again. */
-  const call = async (records: SalesforceRecord[]): Promise<CallResult> => {
-    let session: Session;
+  const call = async (records: SalesforceRecord[], deadline: number | undefined): Promise<CallResult> => {
+    let session: Session | undefined;
     try {
-      session = await sessions.current();
+      // A token request keeps its own timeout; past the deadline it finishes (and is cached) unawaited.
+      session = await beforeDeadline(sessions.current(), deadline);
     } catch (error) {
       return tokenFailure(error);
     }
-    const first = await send(records, session);
-    if (first.ok || first.failure.kind !== 'http' || first.failure.status !== 401) return first;
+    if (!session) return { ok: false, late: true };
+    const first = await send(records, session, deadline);
+    if (first.ok || !('failure' in first) || first.failure.kind !== 'http' || first.failure.status !== 401)
+      return first;
     const refreshing = sessions.refresh(session);
     if (!refreshing) return first;
     try {
-      session = await refreshing;
+      session = await beforeDeadline(refreshing, deadline);
     } catch (error) {
       return tokenFailure(error);
     }
-    return send(records, session);
+    if (!session) return { ok: false, late: true };
+    return send(records, session, deadline);
   };
 
   /** Upserts one chunk, splitting it on a request-wide 400; returns the outcome for the rest when the org refused. */
-  const upsert = async (chunk: Pending[], outcomes: Map<string, Outcome>): Promise<Outcome | undefined> => {
-    const result = await call(chunk.map((pending) => pending.record));
+  const upsert = async (
+    chunk: Pending[],
+    outcomes: Map<string, Outcome>,
+    deadline: number | undefined,
+  ): Promise<Outcome | undefined> => {
+    const result = await call(
+      chunk.map((pending) => pending.record),
+      deadline,
+    );
     if (result.ok) {
       classifyResults(chunk, result.body, result.session, object, outcomes);
       return undefined;
     }
-    const verdict = judge(result.failure, chunk, timeoutMs);
+    if (!('failure' in result)) {
+      for (const pending of chunk) outcomes.set(pending.lead.id, TIME_BUDGET_SPENT);
+      return TIME_BUDGET_SPENT;
+    }
+    const verdict = judge(result.failure, chunk);
     if (verdict.kind === 'split' && chunk.length > 1) {
       const middle = Math.ceil(chunk.length / 2);
-      const stop = await upsert(chunk.slice(0, middle), outcomes);
+      const stop = await upsert(chunk.slice(0, middle), outcomes, deadline);
       if (stop) {
         for (const pending of chunk.slice(middle)) outcomes.set(pending.lead.id, stop);
         return stop;
       }
-      return upsert(chunk.slice(middle), outcomes);
+      return upsert(chunk.slice(middle), outcomes, deadline);
     }
     if (verdict.kind === 'stop') {
       for (const pending of chunk) outcomes.set(pending.lead.id, verdict.outcome);
@@ -217,7 +243,7 @@ export function createSalesforceAdapter(options: SalesforceAdapterOptions): Dest
 
   return {
     maxBatchSize: SALESFORCE_BATCH_LIMIT,
-    async deliver(leads) {
+    async deliver(leads, { deadline } = {}) {
       const outcomes = new Map<string, Outcome>();
       const pending: Pending[] = [];
       for (const lead of leads) {
@@ -227,9 +253,10 @@ export function createSalesforceAdapter(options: SalesforceAdapterOptions): Dest
       }
       const chunks = planCalls(pending);
       for (const [index, chunk] of chunks.entries()) {
-        const stop = await upsert(chunk, outcomes);
+        const stop = await upsert(chunk, outcomes, deadline);
         if (stop) {
-          // What refused this call (credentials, limits, an outage) would refuse the next ones too.
+          // What refused this call (credentials, limits, an outage) would refuse the next ones too;
+          // a spent time budget is spent for them as well.
           for (const rest of chunks.slice(index + 1)) {
             for (const leftover of rest) outcomes.set(leftover.lead.id, stop);
           }
@@ -312,8 +339,8 @@ function classifyResults(
   });
 }
 
-function judge(failure: Failure, chunk: Pending[], timeoutMs: number): Verdict {
-  const reason = failureReason(failure, timeoutMs);
+function judge(failure: Failure, chunk: Pending[]): Verdict {
+  const reason = failureReason(failure);
   switch (failure.kind) {
     case 'token':
       return { kind: 'stop', outcome: { status: failure.error.refused ? 'blocked' : 'retry', reason } };
@@ -347,13 +374,13 @@ function spoilsEveryRecord(failure: { errorCode: string; message: string }, chun
   return chunk.every((pending) => Object.hasOwn(pending.record, named));
 }
 
-function failureReason(failure: Failure, timeoutMs?: number): string {
+function failureReason(failure: Failure): string {
   switch (failure.kind) {
     case 'token':
       return failure.error.message;
     case 'network':
       return failure.timedOut
-        ? `Salesforce did not answer within ${timeoutMs ?? DEFAULT_TIMEOUT_MS} ms`
+        ? `Salesforce did not answer within ${failure.timeoutMs} ms`
         : `could not reach Salesforce (${failure.name})`;
     case 'http':
       return `${failure.errorCode}: ${failure.message}`;
@@ -373,9 +400,9 @@ function tokenFailure(error: unknown): CallResult {
 }
 
 /** Turns what jsforce threw into a failure; `status` is undefined when no answer arrived. */
-function describeFailure(error: unknown, status: number | undefined): Failure {
+function describeFailure(error: unknown, status: number | undefined, timeoutMs: number): Failure {
   const name = error instanceof Error ? error.name : 'Error';
-  if (status === undefined) return { kind: 'network', name, timedOut: name === 'AbortError' };
+  if (status === undefined) return { kind: 'network', name, timedOut: name === 'AbortError', timeoutMs };
   const apiError = error as { errorCode?: unknown; message?: unknown; data?: unknown };
   let errorCode = typeof apiError.errorCode === 'string' ? apiError.errorCode : name;
   let message = typeof apiError.message === 'string' ? apiError.message : '';

@@ -1,6 +1,7 @@
 import type { DeliveredRef, DeliveredStore, DestinationAdapter, Outcome } from '../../functions/ports.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { RollingWindowLimiter } from '../rate-limit.ts';
+import type { SlackMessage } from './blocks.ts';
 import { type FoldOptions, postFolded } from './fold.ts';
 import { leadAlertMessage, leadDigestLine, leadDigestMessage } from './lead-message.ts';
 import { SLACK_DIGEST_MAX_LEADS, SLACK_MAX_BATCH_SIZE } from './limits.ts';
@@ -22,7 +23,7 @@ export interface SlackAdapterOptions {
   baseUrl?: string;
   /** Default 1 request per 1 s: Slack's per-channel limit for chat.postMessage. */
   rateLimit?: { requests: number; perSeconds: number };
-  /** Default 10 s per request. */
+  /** Default 10 s per request; capped at the time a deliver call's deadline leaves. */
   timeoutMs?: number;
   /** Share one limiter with anything else posting to the same channel (e.g. ops alerts). */
   limiter?: RollingWindowLimiter;
@@ -53,7 +54,10 @@ export function createSlackAdapter(options: SlackAdapterOptions): DestinationAda
 
   return {
     maxBatchSize: SLACK_MAX_BATCH_SIZE,
-    async deliver(leads: readonly Lead[]): Promise<Map<string, Outcome>> {
+    async deliver(
+      leads: readonly Lead[],
+      { deadline }: { deadline?: number } = {},
+    ): Promise<Map<string, Outcome>> {
       const results = new Map<string, Outcome>();
       if (leads.length === 0) return results;
       // A redelivered duplicate inside one batch is alerted once and shares its outcome.
@@ -81,7 +85,12 @@ export function createSlackAdapter(options: SlackAdapterOptions): DestinationAda
             }
           }
         : undefined;
-      const outcomes = await postFolded(poster, fresh, format, fold, record);
+      // A refusal for lack of time holds for the channel: every later message gets the same retry.
+      const bounded =
+        deadline === undefined
+          ? poster
+          : { post: (message: SlackMessage) => poster.post(message, { deadline }) };
+      const outcomes = await postFolded(bounded, fresh, format, fold, record);
       fresh.forEach((lead, index) => {
         const outcome = outcomes[index];
         if (outcome) results.set(lead.id, outcome);

@@ -45,6 +45,13 @@ function paths(list: readonly string[]): string {
 const field = (label: string, value: string): TextObject =>
   mrkdwn(`*${label}*\n${truncate(value, SLACK_LIMITS.fieldText - label.length - 4)}`);
 
+/** "… and 37 more like it since 12:04 UTC": the repeats the alert cap held back (functions/alerts/throttle.ts). */
+export function repeatsNote(alert: OpsAlert): string {
+  if (alert.kind === 'alarm' || !alert.suppressed) return '';
+  const since = alert.suppressed.since.replace('T', ' ').replace(/\.\d+Z$|Z$/, ' UTC');
+  return ` (and ${alert.suppressed.count} more like it since ${since})`;
+}
+
 /** What happened, where, and what to do next, for one alert. */
 export function opsAlertMessage(alert: OpsAlert): SlackMessage {
   let title: string;
@@ -113,14 +120,18 @@ export function opsAlertMessage(alert: OpsAlert): SlackMessage {
   }
   const blocks: LeadpipeBlock[] = [
     { type: 'header', text: plain(truncate(`${EMOJI[alert.kind]} ${title}`, SLACK_LIMITS.headerText)) },
-    { type: 'section', text: mrkdwn(summary), fields },
+    { type: 'section', text: mrkdwn(`${summary}${repeatsNote(alert)}`), fields },
     { type: 'section', text: mrkdwn(`*Next:* ${next}`) },
   ];
-  return { text, blocks };
+  return { text: `${text}${repeatsNote(alert)}`, blocks };
 }
 
 /** One alert as one digest line, with its follow-up command when it has one. */
 export function opsAlertLine(alert: OpsAlert): string {
+  return `${alertLine(alert)}${repeatsNote(alert)}`;
+}
+
+function alertLine(alert: OpsAlert): string {
   const emoji = EMOJI[alert.kind];
   switch (alert.kind) {
     case 'dead-lettered':

@@ -1,4 +1,5 @@
 import { type Logger, LogLevel, WebClient } from '@slack/web-api';
+import { acquireBefore, callTimeout, TIME_BUDGET_SPENT } from '../deadline.ts';
 import { RollingWindowLimiter } from '../rate-limit.ts';
 import type { SlackMessage } from './blocks.ts';
 import { type ClassifiedFailure, classifySlackFailure } from './classify.ts';
@@ -32,26 +33,41 @@ export type PostResult =
 
 /** Posts one message at a time to one channel, within the rate limit, and says what happened. Never throws. */
 export interface SlackPoster {
-  post(message: SlackMessage): Promise<PostResult>;
+  /**
+   * With a `deadline` (epoch ms), the request's timeout is capped at the time left, and the message
+   * is not sent (a `retry` for the whole channel) when too little is left, the limiter's wait included.
+   */
+  post(message: SlackMessage, options?: { deadline?: number }): Promise<PostResult>;
 }
 
 export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
   const limiter = options.limiter ?? new RollingWindowLimiter(options.rateLimit ?? SLACK_DEFAULT_RATE_LIMIT);
-  const client = new WebClient(options.token, {
-    slackApiUrl: options.baseUrl ?? SLACK_API_URL,
-    // The queue retries with backoff; the SDK's default would retry in-process for about 30 minutes.
-    retryConfig: { retries: 0 },
-    rejectRateLimitedCalls: true,
-    timeout: options.timeoutMs ?? SLACK_DEFAULT_TIMEOUT_MS,
-    ...(options.logger ? { logger: options.logger } : { logLevel: LogLevel.ERROR }),
-  });
+  const timeoutMs = options.timeoutMs ?? SLACK_DEFAULT_TIMEOUT_MS;
+  // WebClient's timeout is per client, so a shorter one takes a client of its own.
+  const clientWith = (timeout: number) =>
+    new WebClient(options.token, {
+      slackApiUrl: options.baseUrl ?? SLACK_API_URL,
+      // The queue retries with backoff; the SDK's default would retry in-process for about 30 minutes.
+      retryConfig: { retries: 0 },
+      rejectRateLimitedCalls: true,
+      timeout,
+      ...(options.logger ? { logger: options.logger } : { logLevel: LogLevel.ERROR }),
+    });
+  const client = clientWith(timeoutMs);
   const workspaceUrl = options.workspaceUrl?.replace(/\/+$/, '');
 
   return {
-    async post(message) {
-      const release = await limiter.acquire();
+    async post(message, postOptions) {
+      const deadline = postOptions?.deadline;
+      const release = await acquireBefore(limiter, deadline);
+      const callMs = release ? callTimeout(timeoutMs, deadline) : undefined;
+      if (!release || callMs === undefined) {
+        release?.();
+        return { ok: false, outcome: TIME_BUDGET_SPENT, scope: 'channel' };
+      }
+      const caller = callMs < timeoutMs ? clientWith(callMs) : client;
       try {
-        const result = await client.chat.postMessage({
+        const result = await caller.chat.postMessage({
           channel: options.channel,
           text: message.text,
           blocks: message.blocks,

@@ -29,7 +29,7 @@ export async function quarantineTarget(context: CommandContext): Promise<Quarant
     const busName = flags.bus;
     if (typeof tableName !== 'string' || typeof busName !== 'string') {
       throw new CliError(
-        '--aws needs --table <name> (the stack output LeadsTableName) and --bus <name> (EventBusName).',
+        '--aws needs --table <name> (the stack output PipelineTableName…) and --bus <name> (PipelineBusName…).',
       );
     }
     const region = typeof flags.region === 'string' ? flags.region : undefined;

@@ -5,7 +5,15 @@ import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 import { describeErrors, validateLeadReceived, validateOpsAlert } from '../../schemas/validate.ts';
 import type { DeliveryQueue, DestinationAdapter, OpsAlertSink, Outcome } from '../ports.ts';
 import { LEAD_RECEIVED, OPS_ALERT } from '../routing/rules.ts';
-import { type BackoffPolicy, DEFAULT_BACKOFF, retryDelaySeconds } from './backoff.ts';
+import {
+  type BackoffPolicy,
+  DEFAULT_BACKOFF,
+  DEFAULT_BLOCKED_DELAY_SECONDS,
+  DEFAULT_RETRY_HORIZON_SECONDS,
+  decideRetry,
+  MAX_RETRY_DELAY_SECONDS,
+  retryDelaySeconds,
+} from './backoff.ts';
 
 export interface DeliverDependencies {
   destination: string;
@@ -13,10 +21,16 @@ export interface DeliverDependencies {
   opsAlerts?: OpsAlertSink;
   /** The destination's queue: retries, dead letters and credential waits are actions on it. */
   queue: DeliveryQueue;
-  /** Receives before a lead is dead-lettered (the queue's redrive policy is a backstop at the same count + 1). */
-  maxAttempts: number;
+  /**
+   * Seconds from a lead's first receive within which transient failures are retried
+   * (`delivery.retryHorizonSeconds`). The queue's redrive policy is only the crash backstop, set
+   * above every receive the horizon allows (retryPlan).
+   */
+  retryHorizonSeconds?: number;
+  /** Deprecated `delivery.maxAttempts`: if set, also gives up at this many receives (whichever comes first). */
+  maxAttempts?: number;
   backoff?: BackoffPolicy;
-  /** How long leads wait when the destination refuses our credentials, before trying again. */
+  /** How long leads stay hidden when the destination refuses our credentials, before trying again. */
   blockedDelaySeconds?: number;
   /** Raises ops alerts (dead-lettered leads, refused credentials). */
   raiseAlerts?: (alerts: OpsAlert[]) => Promise<void>;
@@ -24,7 +38,20 @@ export interface DeliverDependencies {
   /** Told what each batch came to, from the actions actually carried out (metrics on AWS). */
   onBatch?: (summary: BatchSummary) => void;
   random?: () => number;
+  now?: () => number;
 }
+
+/** What the engine needs of Lambda's context (the local consumer passes one too): the time left. */
+export interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/**
+ * Kept back from the invocation's time for what follows the last vendor call: one queue action per
+ * message (concurrent SQS calls, with the SDK's retries), the alerts, the metrics flush. A chunk
+ * is not started, and an adapter must have returned, by the function's timeout less this.
+ */
+export const INVOCATION_SAFETY_MARGIN_MS = 5_000;
 
 /** What one batch came to: leads delivered, and the queue actions that succeeded. */
 export interface BatchSummary {
@@ -33,6 +60,8 @@ export interface BatchSummary {
   retried: number;
   deadLettered: number;
   blocked: number;
+  /** Not tried: the invocation's time budget was spent first. They are visible again at once. */
+  deferred: number;
   /** Actions that failed: those messages come back after their visibility timeout. */
   unsettled: number;
 }
@@ -42,39 +71,61 @@ type Item =
   | { record: SQSRecord; attempt: number; kind: 'alert'; alert: OpsAlert }
   | { record: SQSRecord; attempt: number; kind: 'invalid'; reason: string };
 
-/** SQS's longest DelaySeconds, used when credentials are refused. */
-const MAX_DELAY_SECONDS = 900;
+/** An adapter's outcome, or: not tried, as the invocation's time ran out. */
+type Settled = Outcome | { status: 'deferred' };
+const deferred: Settled = { status: 'deferred' };
 
 /**
  * The SQS-batch side of a destination: hands leads to the vendor adapter in batches of its size,
  * then acts on each lead's outcome. Delivered: deleted. Retry: hidden for a jittered backoff and
- * reported as a batch item failure. Rejected, or out of attempts: put in the dead-letter queue
- * with the reason. Blocked (credentials refused): requeued with a delay, without burning an
- * attempt, and ops alerted. The same engine runs behind SQS on AWS and the embedded queue locally.
+ * reported as a batch item failure, until the retry horizon (time since the first receive) would
+ * pass. Rejected, or past the horizon: put in the dead-letter queue with the reason. Blocked
+ * (credentials refused): left on the queue, hidden for the blocked delay, never given up, and ops
+ * alerted. Leads the invocation's time budget did not reach come back at once. The same engine
+ * runs behind SQS on AWS and the embedded queue locally.
+ *
+ * A blocked lead is never sent anywhere: a function that sends to the queue that invokes it is a
+ * loop to Lambda's recursive loop detection, which stops the chain after 16 invocations and lets
+ * the redrive policy dead-letter the message without our reason
+ * (https://docs.aws.amazon.com/lambda/latest/dg/invocation-recursion.html). A visibility change
+ * is not a send, so it cannot trip it.
  */
-export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => Promise<SQSBatchResponse> {
+export function createDeliver(
+  deps: DeliverDependencies,
+): (event: SQSEvent, context?: InvocationContext) => Promise<SQSBatchResponse> {
   const policy = deps.backoff ?? DEFAULT_BACKOFF;
   const random = deps.random ?? Math.random;
-  const blockedDelay = Math.min(MAX_DELAY_SECONDS, deps.blockedDelaySeconds ?? 300);
+  const now = deps.now ?? Date.now;
+  const horizonSeconds = deps.retryHorizonSeconds ?? DEFAULT_RETRY_HORIZON_SECONDS;
+  const blockedDelay = Math.min(
+    MAX_RETRY_DELAY_SECONDS,
+    deps.blockedDelaySeconds ?? DEFAULT_BLOCKED_DELAY_SECONDS,
+  );
 
-  return async (event) => {
+  return async (event, context) => {
+    const deadline = context
+      ? now() + context.getRemainingTimeInMillis() - INVOCATION_SAFETY_MARGIN_MS
+      : undefined;
+    const budget = { deadline, now };
     const items = event.Records.map(readRecord);
-    const outcomes = new Map<SQSRecord, Outcome>();
+    const outcomes = new Map<SQSRecord, Settled>();
 
     const leadItems = items.filter((item) => item.kind === 'lead');
-    for (const [record, outcome] of await deliverLeads(deps.adapter, leadItems))
+    for (const [record, outcome] of await deliverLeads(deps.adapter, leadItems, budget))
       outcomes.set(record, outcome);
 
     const alertItems = items.filter((item) => item.kind === 'alert');
     if (alertItems.length > 0) {
-      const results = deps.opsAlerts
-        ? await safely(() => deps.opsAlerts?.alert(alertItems.map((item) => item.alert)), alertItems.length)
-        : new Map(
-            alertItems.map((_, index) => [
-              index,
-              { status: 'rejected', reason: 'this destination does not take ops alerts' } as Outcome,
-            ]),
-          );
+      const results: Map<number, Settled> = spent(budget)
+        ? new Map(alertItems.map((_, index) => [index, deferred]))
+        : deps.opsAlerts
+          ? await safely(() => deps.opsAlerts?.alert(alertItems.map((item) => item.alert)), alertItems.length)
+          : new Map(
+              alertItems.map((_, index) => [
+                index,
+                { status: 'rejected', reason: 'this destination does not take ops alerts' } as Outcome,
+              ]),
+            );
       for (const [index, item] of alertItems.entries())
         outcomes.set(item.record, results.get(index) ?? missing);
     }
@@ -89,6 +140,7 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
       retried: 0,
       deadLettered: 0,
       blocked: 0,
+      deferred: 0,
       unsettled: 0,
     };
     const alerts: OpsAlert[] = [];
@@ -108,25 +160,38 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
               if (item.kind === 'lead') alerts.push(deadLettered(leadId, outcome.reason, item.attempt));
               return;
             case 'blocked':
+              // Stays on the queue, hidden: no copy is sent (see above), and it is never given up.
               blockedReason = outcome.reason;
-              await deps.queue.requeue(item.record, blockedDelay);
+              failures.push(item.record.messageId);
+              await deps.queue.retryAfter(item.record.receiptHandle, blockedDelay);
               summary.blocked++;
               return;
-            case 'retry':
-              if (item.attempt >= deps.maxAttempts) {
-                const reason = `gave up after ${item.attempt} attempts; last error: ${outcome.reason}`;
-                await deadLetter(item, reason);
+            case 'deferred':
+              failures.push(item.record.messageId);
+              await deps.queue.retryAfter(item.record.receiptHandle, 0);
+              summary.deferred++;
+              return;
+            case 'retry': {
+              const decision = decideRetry({
+                attempt: item.attempt,
+                firstReceivedAt: firstReceivedAt(item.record, now()),
+                now: now(),
+                delaySeconds: retryDelaySeconds(item.attempt, outcome.retryAfterMs, policy, random),
+                horizonSeconds,
+                maxAttempts: deps.maxAttempts,
+                lastError: outcome.reason,
+              });
+              if (decision.action === 'give-up') {
+                await deadLetter(item, decision.reason);
                 summary.deadLettered++;
-                if (item.kind === 'lead') alerts.push(deadLettered(leadId, reason, item.attempt));
+                if (item.kind === 'lead') alerts.push(deadLettered(leadId, decision.reason, item.attempt));
                 return;
               }
               failures.push(item.record.messageId);
-              await deps.queue.retryAfter(
-                item.record.receiptHandle,
-                retryDelaySeconds(item.attempt, outcome.retryAfterMs, policy, random),
-              );
+              await deps.queue.retryAfter(item.record.receiptHandle, decision.delaySeconds);
               summary.retried++;
               return;
+            }
           }
         } catch (error) {
           // The message stays on the queue and comes back after its visibility timeout: nothing is lost.
@@ -175,6 +240,25 @@ export function createDeliver(deps: DeliverDependencies): (event: SQSEvent) => P
 
 const missing: Outcome = { status: 'retry', reason: 'the adapter returned no outcome for this lead' };
 
+/**
+ * When the lead was first received: the horizon measures how long delivery has been tried, not how
+ * long the lead waited behind others (a rate-guard backlog after an outage must not use up the
+ * horizon of the leads at its back). SentTimestamp only if the attribute is missing. The queue
+ * keeps a message 14 days, twice the longest horizon, which covers the wait before the first receive.
+ */
+function firstReceivedAt(record: SQSRecord, fallback: number): number {
+  const attributes = record.attributes;
+  return Number(attributes.ApproximateFirstReceiveTimestamp) || Number(attributes.SentTimestamp) || fallback;
+}
+
+interface Budget {
+  /** Epoch ms by which vendor calls must be over; undefined without a context (no limit). */
+  deadline: number | undefined;
+  now: () => number;
+}
+
+const spent = (budget: Budget) => budget.deadline !== undefined && budget.now() >= budget.deadline;
+
 function readRecord(record: SQSRecord): Item {
   const attempt = Number(record.attributes.ApproximateReceiveCount) || 1;
   let envelope: { 'detail-type'?: unknown; detail?: unknown };
@@ -205,22 +289,29 @@ function readRecord(record: SQSRecord): Item {
   };
 }
 
-/** Leads in batches of the adapter's size; a lead that arrives twice in one batch is sent once. */
+/**
+ * Leads in batches of the adapter's size; a lead that arrives twice in one batch is sent once. No
+ * chunk starts once the budget is spent: its leads are deferred, and the adapter is told the deadline.
+ */
 async function deliverLeads(
   adapter: DestinationAdapter,
   items: readonly Extract<Item, { kind: 'lead' }>[],
-): Promise<Map<SQSRecord, Outcome>> {
+  budget: Budget,
+): Promise<Map<SQSRecord, Settled>> {
   const byLead = new Map<string, Extract<Item, { kind: 'lead' }>[]>();
   for (const item of items) byLead.set(item.lead.id, [...(byLead.get(item.lead.id) ?? []), item]);
   const leads = [...byLead.values()].map((group) => (group[0] as Extract<Item, { kind: 'lead' }>).lead);
-  const result = new Map<SQSRecord, Outcome>();
+  const result = new Map<SQSRecord, Settled>();
   for (let i = 0; i < leads.length; i += adapter.maxBatchSize) {
     const chunk = leads.slice(i, i + adapter.maxBatchSize);
-    const outcomes = await safely(
-      () => adapter.deliver(chunk),
-      chunk.length,
-      chunk.map((lead) => lead.id),
-    );
+    const { deadline } = budget;
+    const outcomes: Map<string, Settled> = spent(budget)
+      ? new Map(chunk.map((lead) => [lead.id, deferred]))
+      : await safely(
+          () => (deadline === undefined ? adapter.deliver(chunk) : adapter.deliver(chunk, { deadline })),
+          chunk.length,
+          chunk.map((lead) => lead.id),
+        );
     for (const lead of chunk) {
       for (const item of byLead.get(lead.id) ?? []) result.set(item.record, outcomes.get(lead.id) ?? missing);
     }

@@ -7,7 +7,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 import type { AlertPublisher, DeliveryQueue, DestinationAdapter, OpsAlertSink } from '../ports.ts';
-import { type BackoffPolicy, DEFAULT_MAX_ATTEMPTS } from './backoff.ts';
+import { type BackoffPolicy, retryPlan } from './backoff.ts';
 import { type BatchSummary, createDeliver } from './deliver.ts';
 
 /** A destination's deliver handler (SQS batches in, batch item failures out) on the given ports. */
@@ -17,21 +17,24 @@ export function wireDeliver(options: {
   adapter: DestinationAdapter;
   opsAlerts?: OpsAlertSink;
   queue: DeliveryQueue;
-  /** Default: the destination's `delivery.maxAttempts`; a deployed function has it in its environment. */
-  maxAttempts?: number;
   publishAlerts: AlertPublisher;
   logger: Logger;
   timing?: { backoff?: BackoffPolicy; blockedDelaySeconds?: number };
   onBatch?: (summary: BatchSummary) => void;
 }) {
-  const settings = options.config.destinations[options.destination];
+  const delivery = options.config.destinations[options.destination]?.delivery;
+  // The same plan sets the queue's redrive count (infra/lead-pipeline.ts, local/embedded-store.ts).
+  // Tests shorten the timing; the plan (and so the queue) is from the config alone.
+  const plan = retryPlan({ horizonSeconds: delivery?.retryHorizonSeconds });
   return createDeliver({
     destination: options.destination,
     adapter: options.adapter,
     ...(options.opsAlerts ? { opsAlerts: options.opsAlerts } : {}),
     queue: options.queue,
-    maxAttempts: options.maxAttempts ?? settings?.delivery?.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
-    ...options.timing,
+    retryHorizonSeconds: plan.horizonSeconds,
+    ...(delivery?.maxAttempts !== undefined ? { maxAttempts: delivery.maxAttempts } : {}),
+    backoff: options.timing?.backoff ?? plan.backoff,
+    blockedDelaySeconds: options.timing?.blockedDelaySeconds ?? plan.blockedDelaySeconds,
     raiseAlerts: options.publishAlerts,
     logger: options.logger,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),

@@ -30,6 +30,16 @@ export function webhookRequestFrom(event: APIGatewayProxyEventV2): WebhookReques
   };
 }
 
+/**
+ * The source a webhook is for: the `{source}` path parameter (the local host's route), else the
+ * name in `/webhooks/<name>` (on AWS each source has its own literal route, to throttle it alone).
+ */
+export function sourceNameOf(event: Pick<APIGatewayProxyEventV2, 'pathParameters' | 'rawPath'>): string {
+  const parameter = event.pathParameters?.source;
+  if (parameter !== undefined) return parameter;
+  return /^\/webhooks\/([^/]+)$/.exec(event.rawPath ?? '')?.[1] ?? '';
+}
+
 export interface IngestHandlerDependencies extends IngestDependencies {
   logger: Logger;
   /** Per-source rate limit in this process; default createSourceThrottle() (50/s, burst 100). */
@@ -37,10 +47,10 @@ export interface IngestHandlerDependencies extends IngestDependencies {
 }
 
 /**
- * API Gateway HTTP API handler for ANY /webhooks/{source}: POST carries webhooks; GET is only
- * Meta's subscription handshake. Checks run cheapest first, and each refusal changes nothing:
- * unknown source 404, over the rate 429, wrong method 405, too large 413, then ingest
- * (signature 401, content type 415, body 400).
+ * API Gateway HTTP API handler for /webhooks/{source} (on AWS one route per source, see
+ * sourceNameOf): POST carries webhooks; GET is only Meta's subscription handshake. Checks run
+ * cheapest first, and each refusal changes nothing: unknown source 404, over the rate 429, wrong
+ * method 405, too large 413, then ingest (signature 401, content type 415, body 400).
  */
 export function createIngestHandler(deps: IngestHandlerDependencies) {
   const ingest = createIngest(deps);
@@ -50,7 +60,7 @@ export function createIngestHandler(deps: IngestHandlerDependencies) {
   return middy<APIGatewayProxyEventV2, HttpResult, Error, Context>()
     .use(httpErrorResponses(deps.logger))
     .handler(async (event, context) => {
-      const source = event.pathParameters?.source ?? '';
+      const source = sourceNameOf(event);
       const sourceConfig = findSource(deps.config, source);
       const turn = throttle.take(source);
       if (!turn.allowed) {

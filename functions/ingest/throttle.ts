@@ -46,8 +46,9 @@ function checked(limit: RateLimit, where: string): RateLimit {
 /**
  * A token bucket per source, in the memory of one ingest process. On AWS each Lambda instance
  * keeps its own buckets, so this is a backstop against a flood reaching one instance; API
- * Gateway's stage throttling is the account-wide guard. Buckets exist only for sources the
- * caller asks about, and the caller asks only about configured sources, so memory stays bounded.
+ * Gateway's per-source route throttling (infra, from sourceRateLimits) is the guard across
+ * instances. Buckets exist only for sources the caller asks about, and the caller asks only
+ * about configured sources, so memory stays bounded.
  */
 export function createSourceThrottle(options: ThrottleOptions = {}): SourceThrottle {
   const now = options.now ?? Date.now;
@@ -90,4 +91,15 @@ export function throttleOptionsFrom(config: LeadpipeConfig): ThrottleOptions {
     ...(config.settings?.rateLimitPerSource ? { limit: config.settings.rateLimitPerSource } : {}),
     perSource,
   };
+}
+
+/**
+ * The limit each configured source is held to: its own rateLimit, else settings.rateLimitPerSource,
+ * else DEFAULT_RATE_LIMIT. The same numbers throttle each source's route in API Gateway (infra).
+ */
+export function sourceRateLimits(config: LeadpipeConfig): Record<string, RateLimit> {
+  const fallback = config.settings?.rateLimitPerSource ?? DEFAULT_RATE_LIMIT;
+  return Object.fromEntries(
+    Object.entries(config.sources).map(([name, source]) => [name, { ...(source.rateLimit ?? fallback) }]),
+  );
 }

@@ -15,10 +15,21 @@ export interface RoutingRule {
   eventPattern: EventPattern;
 }
 
+/** A rule whose target is the ops topic (SNS on AWS; ERROR on stderr locally), not a destination's queue. */
+export interface TopicRule {
+  /** Unique per config, usable in resource names: `<alerts destination>-alerts-topic`. */
+  name: string;
+  /** The destination whose own alerts this rule catches. */
+  about: string;
+  eventPattern: EventPattern;
+}
+
 /**
  * The routing rules, generated from config: one per destination for the leads its filter lets
- * through, and one sending ops alerts to the destination named in settings.alerts. The CDK stack
- * turns each into an EventBridge rule and the local host applies the very same patterns.
+ * through, and one sending ops alerts to the destination named in settings.alerts, except the
+ * alerts about that destination itself (which would queue behind the very failure they report;
+ * see opsTopicRules). The CDK stack turns each into an EventBridge rule and the local host applies
+ * the very same patterns.
  */
 export function routingRules(config: LeadpipeConfig): RoutingRule[] {
   const rules: RoutingRule[] = Object.entries(config.destinations).map(([destination, settings]) => {
@@ -31,10 +42,36 @@ export function routingRules(config: LeadpipeConfig): RoutingRule[] {
     rules.push({
       name: `${alerts.destination}-alerts`,
       destination: alerts.destination,
-      eventPattern: { source: [EVENT_SOURCE], 'detail-type': [OPS_ALERT] },
+      eventPattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': [OPS_ALERT],
+        // Alerts about no destination (quarantined, drift, alarms) or about another one.
+        detail: { destination: [{ 'anything-but': [alerts.destination] }, { exists: false }] },
+      },
     });
   }
   return rules;
+}
+
+/**
+ * The ops alerts that must not depend on the alerts destination: those about it (its credentials
+ * refused, its leads dead-lettered). On AWS they go to the SNS alarm topic; the local host, which
+ * has no SNS, logs them at ERROR on stderr. Exactly the alerts routingRules keeps off its queue.
+ */
+export function opsTopicRules(config: LeadpipeConfig): TopicRule[] {
+  const alerts = config.settings?.alerts;
+  if (!alerts) return [];
+  return [
+    {
+      name: `${alerts.destination}-alerts-topic`,
+      about: alerts.destination,
+      eventPattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': [OPS_ALERT],
+        detail: { destination: [alerts.destination] },
+      },
+    },
+  ];
 }
 
 /** Dotted filter keys ("utm.campaign") become the nested objects EventBridge patterns use. */

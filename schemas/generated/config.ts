@@ -5,6 +5,19 @@
  */
 export type Name = string;
 /**
+ * One subscriber of the SNS alarm topic: an email address, or an HTTPS endpoint (a chat or pager webhook). Webhook URLs carry their token, so an HTTPS endpoint is a secret reference whose value is the URL, never the URL itself.
+ */
+export type AlertSubscription =
+  | {
+      email: string;
+    }
+  | {
+      /**
+       * env:NAME or secretsmanager:NAME[#key] holding the https:// URL (CloudFormation resolves it at deploy; it cannot resolve SSM SecureStrings for SNS).
+       */
+      https: string;
+    };
+/**
  * A reference to a secret, never the secret itself: env:NAME (local), secretsmanager:NAME[#json-key] or ssm:/path (AWS).
  */
 export type SecretRef = string;
@@ -43,11 +56,21 @@ export interface Settings {
   rateLimitPerSource?: IngestRateLimit;
 }
 /**
- * Where ops alerts go: a Slack destination and the channel for alerts.
+ * Where ops alerts go: a Slack destination and the channel for alerts, and (on AWS) who is notified through the alarm topic, which does not depend on that Slack destination.
  */
 export interface AlertsSettings {
   destination: Name;
   channel: string;
+  /**
+   * Subscriptions to the SNS alarm topic (AWS only): every CloudWatch alarm, and every alert about the alerts destination itself, reaches them without going through Slack. The local host has no SNS: such alerts are logged at ERROR on stderr.
+   *
+   * @maxItems 10
+   */
+  notify?: AlertSubscription[];
+  /**
+   * The same alert (kind, destination or source, reason) goes out at most once per this many minutes per process; the ones held back are counted in the next one that goes out.
+   */
+  repeatMinutes?: number;
 }
 /**
  * How fast one source may post, as a token bucket: a steady rate and the burst it may save up. Past it, ingest answers 429 with Retry-After.
@@ -191,7 +214,12 @@ export interface LeadFilter {
  */
 export interface DeliveryConfig {
   /**
-   * Receives before a lead goes to the destination's dead-letter queue.
+   * How long, in seconds from a lead's first delivery attempt, transient failures (5xx, 429, timeouts) are retried before the lead goes to the dead-letter queue: it is given up once the time since its first attempt plus the next backoff would pass this. Backoff is exponential with full jitter, 2 s doubling up to 900 s (raised for horizons beyond about 40 h so the retries fit SQS's 1000 receives). Rejected leads go at once; leads blocked by refused credentials wait without being given up. 60 s to 7 days (the queue keeps messages 14 days).
+   */
+  retryHorizonSeconds?: number;
+  /**
+   * @deprecated
+   * Deprecated: use retryHorizonSeconds. If set, a lead that still fails transiently at this many receives is dead-lettered even within its horizon (whichever limit comes first). Every receive counts, including those while credentials are refused.
    */
   maxAttempts?: number;
   /**

@@ -6,24 +6,38 @@
 export type OpsAlert = DeadLetteredAlert | QuarantinedAlert | CredentialsRefusedAlert | SchemaDriftAlert | AlarmAlert;
 
 export interface DeadLetteredAlert {
+  suppressed?: SuppressedRepeats;
   kind: 'dead-lettered';
   destination: string;
   leadId: string;
   reason: string;
   attempts: number;
 }
+/**
+ * Alerts like this one (same kind, destination or source, and reason) held back by the repeat cap since the last one went out: this alert stands for them too.
+ */
+export interface SuppressedRepeats {
+  count: number;
+  /**
+   * When the last alert like it went out.
+   */
+  since: string;
+}
 export interface QuarantinedAlert {
+  suppressed?: SuppressedRepeats;
   kind: 'quarantined';
   source: string;
   quarantineId: string;
   reason: string;
 }
 export interface CredentialsRefusedAlert {
+  suppressed?: SuppressedRepeats;
   kind: 'credentials-refused';
   destination: string;
   reason: string;
 }
 export interface SchemaDriftAlert {
+  suppressed?: SuppressedRepeats;
   kind: 'schema-drift';
   source: string;
   added: string[];

@@ -6,7 +6,8 @@ import { ENVIRONMENT } from '../../adapters/aws/lambda/environment.ts';
 import { HUBSPOT_BATCH_LIMIT } from '../../adapters/hubspot/adapter.ts';
 import { SALESFORCE_BATCH_LIMIT } from '../../adapters/salesforce/adapter.ts';
 import { SLACK_MAX_BATCH_SIZE } from '../../adapters/slack/adapter.ts';
-import { routingRules } from '../../functions/routing/rules.ts';
+import { retryPlan } from '../../functions/deliver/backoff.ts';
+import { opsTopicRules, routingRules } from '../../functions/routing/rules.ts';
 import { VISIBILITY_TIMEOUT_FACTOR } from '../../infra/lead-pipeline.ts';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 import { exampleConfig, resourcesOf, type Synthesized, synthPipeline } from './synth.ts';
@@ -23,10 +24,11 @@ beforeAll(() => {
 });
 
 describe('LeadPipeline: HTTP API', () => {
-  it('routes POST /webhooks/{source} to the ingest function with payload format 2.0', () => {
-    synth.template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
-      RouteKey: 'POST /webhooks/{source}',
-    });
+  it('routes POST /webhooks/<name> of every source, and nothing else, to the ingest function with payload format 2.0', () => {
+    const keys = Object.values(resourcesOf(synth.template, 'AWS::ApiGatewayV2::Route')).map(
+      (route) => route.Properties?.RouteKey,
+    );
+    expect(keys.sort()).toEqual(['POST /webhooks/demo', 'POST /webhooks/typeform']);
     synth.template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
       IntegrationType: 'AWS_PROXY',
       PayloadFormatVersion: '2.0',
@@ -34,19 +36,16 @@ describe('LeadPipeline: HTTP API', () => {
     });
   });
 
-  it('throttles the default stage and writes access logs', () => {
+  it('throttles each source route on the default stage and writes access logs', () => {
     synth.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      RouteSettings: {
+        'POST /webhooks/demo': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+        'POST /webhooks/typeform': { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+      },
       AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
-    });
-  });
-
-  it('takes the throttle limits from props', () => {
-    const custom = synthPipeline(config, { throttleRateLimit: 7, throttleBurstLimit: 9 });
-    custom.template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
-      DefaultRouteSettings: { ThrottlingRateLimit: 7, ThrottlingBurstLimit: 9 },
     });
   });
 
@@ -63,9 +62,11 @@ describe('LeadPipeline: HTTP API', () => {
 
 describe('LeadPipeline: table', () => {
   it('is on-demand, with TTL, point-in-time recovery and KMS encryption, and kept on delete', () => {
+    // No TableName: CloudFormation names it, so a retained table never blocks the next deploy.
+    const [table] = Object.values(resourcesOf(synth.template, 'AWS::DynamoDB::Table'));
+    expect(table?.Properties).not.toHaveProperty('TableName');
     synth.template.hasResource('AWS::DynamoDB::Table', {
       Properties: {
-        TableName: 'leadpipe-state',
         BillingMode: 'PAY_PER_REQUEST',
         KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
         TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
@@ -81,7 +82,8 @@ describe('LeadPipeline: bus and rules', () => {
   it('has one rule per routing rule, with exactly the pattern the local host applies', () => {
     const rules = resourcesOf(synth.template, 'AWS::Events::Rule');
     const expected = routingRules(config);
-    expect(Object.keys(rules)).toHaveLength(expected.length);
+    // …and the ops-topic rules, whose target is SNS (test/infra/alarm-topic.test.ts).
+    expect(Object.keys(rules)).toHaveLength(expected.length + opsTopicRules(config).length);
     for (const rule of expected) {
       const found = Object.values(rules).find((r) => r.Properties?.Name === `leadpipe-${rule.name}`);
       expect(found?.Properties?.EventPattern, rule.name).toEqual(rule.eventPattern);
@@ -109,7 +111,7 @@ describe('LeadPipeline: queues', () => {
       synth.template.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: `leadpipe-${name}`,
         SqsManagedSseEnabled: true,
-        RedrivePolicy: { maxReceiveCount: 9 },
+        RedrivePolicy: { maxReceiveCount: retryPlan({}).maxReceiveCount },
       });
       synth.template.hasResourceProperties('AWS::SQS::Queue', {
         QueueName: `leadpipe-${name}-dlq`,
@@ -140,15 +142,6 @@ describe('LeadPipeline: queues', () => {
     custom.template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 45,
       Environment: { Variables: Match.objectLike({ [ENVIRONMENT.destination]: 'hubspot' }) },
-    });
-  });
-
-  it('takes maxReceiveCount from delivery.maxAttempts (the redrive is the backstop one receive later)', () => {
-    const custom = structuredClone(config);
-    custom.destinations.hubspot = { ...custom.destinations.hubspot, delivery: { maxAttempts: 3 } } as never;
-    synthPipeline(custom).template.hasResourceProperties('AWS::SQS::Queue', {
-      QueueName: 'leadpipe-hubspot',
-      RedrivePolicy: { maxReceiveCount: 4 },
     });
   });
 });
@@ -197,7 +190,7 @@ describe('LeadPipeline: functions', () => {
     });
   });
 
-  it('gives each deliver function its queue, DLQ, attempts and destination', () => {
+  it('gives each deliver function its queue, DLQ and destination', () => {
     const fn = synth.pipeline.destinations.salesforce?.function as IConstruct;
     const resources = resourcesOf(synth.template, 'AWS::Lambda::Function');
     expect(resources[id(fn)]?.Properties?.Environment).toEqual({
@@ -209,7 +202,6 @@ describe('LeadPipeline: functions', () => {
         [ENVIRONMENT.deadLetterQueueUrl]: {
           Ref: id(synth.pipeline.destinations.salesforce?.deadLetterQueue as IConstruct),
         },
-        [ENVIRONMENT.maxAttempts]: '8',
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -218,6 +210,11 @@ describe('LeadPipeline: functions', () => {
 
 describe('LeadPipeline: alarms and dashboard', () => {
   const alarmFunctionArn = () => ({ 'Fn::GetAtt': [id(synth.pipeline.alarmFunction as IConstruct), 'Arn'] });
+  // Every alarm notifies the alarm function (ops Slack) and the SNS topic (test/infra/alarm-topic.test.ts).
+  const alarmActions = () => [
+    alarmFunctionArn(),
+    { Ref: id(synth.pipeline.alarmTopic?.topic as IConstruct) },
+  ];
 
   it.each(['hubspot', 'salesforce', 'slack'])('alarms when %s has dead letters or an old lead', (name) => {
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
@@ -225,14 +222,14 @@ describe('LeadPipeline: alarms and dashboard', () => {
       MetricName: 'ApproximateNumberOfMessagesVisible',
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
-      AlarmActions: [alarmFunctionArn()],
-      OKActions: [alarmFunctionArn()],
+      AlarmActions: alarmActions(),
+      OKActions: alarmActions(),
     });
     synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: `leadpipe-${name}-oldest-lead`,
       MetricName: 'ApproximateAgeOfOldestMessage',
       Threshold: 3600,
-      AlarmActions: [alarmFunctionArn()],
+      AlarmActions: alarmActions(),
     });
   });
 
@@ -246,7 +243,7 @@ describe('LeadPipeline: alarms and dashboard', () => {
           MetricStat: Match.objectLike({ Metric: Match.objectLike({ MetricName: '5xx' }) }),
         }),
       ]),
-      AlarmActions: [alarmFunctionArn()],
+      AlarmActions: alarmActions(),
     });
   });
 

@@ -3,11 +3,13 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { toSqsRecord } from '../../adapters/embedded/consumer.ts';
 import { type EmbeddedDatabase, openDatabase } from '../../adapters/embedded/database.ts';
 import { createEmbeddedQueues } from '../../adapters/embedded/queues.ts';
+import { DEFAULT_BLOCKED_DELAY_SECONDS, retryPlan } from '../../functions/deliver/backoff.ts';
 import { describeDeadLetter } from '../../functions/deliver/dead-letter.ts';
 import {
   type BatchSummary,
   createDeliver,
   type DeliverDependencies,
+  INVOCATION_SAFETY_MARGIN_MS,
 } from '../../functions/deliver/deliver.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
 import type { DeliveryQueue, DestinationAdapter, OpsAlertSink, Outcome } from '../../functions/ports.ts';
@@ -47,7 +49,8 @@ function harness(adapter: DestinationAdapter, overrides: Partial<DeliverDependen
   opened.push(database);
   const clock = { now: 1_800_000_000_000 };
   const queues = createEmbeddedQueues(database, () => clock.now);
-  queues.ensure('crm', { maxReceiveCount: 4 });
+  // The redrive backstop as both hosts set it for the default 24 h horizon.
+  queues.ensure('crm', { maxReceiveCount: retryPlan({}).maxReceiveCount });
   const queue = queues.deliveryQueue('crm');
   const raised: OpsAlert[][] = [];
   const summaries: BatchSummary[] = [];
@@ -55,13 +58,13 @@ function harness(adapter: DestinationAdapter, overrides: Partial<DeliverDependen
     destination: 'crm',
     adapter,
     queue,
-    maxAttempts: 3,
     raiseAlerts: async (alerts) => {
       raised.push(alerts);
     },
     logger,
     onBatch: (summary) => summaries.push(summary),
     random: () => 0,
+    now: () => clock.now,
     ...overrides,
   });
   return { queues, queue, deliver, raised, summaries, clock };
@@ -76,6 +79,28 @@ async function receive(queue: DeliveryQueue, count: number): Promise<SQSRecord[]
 }
 
 const deadLetters = async (h: Harness) => (await h.queue.peekDeadLetters(10)).map(describeDeadLetter);
+
+const DAY_MS = 86_400_000;
+
+/** The record as if SQS had first delivered it at `at` (epoch ms). */
+const firstReceived = (record: SQSRecord, at: number): SQSRecord => ({
+  ...record,
+  attributes: { ...record.attributes, ApproximateFirstReceiveTimestamp: String(at) },
+});
+
+/** The queue port, recording the name of every action the engine asks of it. */
+function recording(queue: DeliveryQueue, calls: string[]): DeliveryQueue {
+  return new Proxy(queue, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      return (...args: unknown[]) => {
+        calls.push(String(property));
+        return value.apply(target, args);
+      };
+    },
+  });
+}
 
 /** Sends leads, receives them and runs one delivery over them, as the consumer would (deleting successes). */
 async function deliverLeads(h: Harness, bodies: string[]) {
@@ -111,7 +136,7 @@ describe('createDeliver', () => {
       deadLetters: { visible: 0, inFlight: 0, delayed: 0 },
     });
     expect(h.summaries).toEqual([
-      { records: 2, delivered: 2, retried: 0, deadLettered: 0, blocked: 0, unsettled: 0 },
+      { records: 2, delivered: 2, retried: 0, deadLettered: 0, blocked: 0, deferred: 0, unsettled: 0 },
     ]);
   });
 
@@ -146,7 +171,7 @@ describe('createDeliver', () => {
     expect(h.queues.readiness('crm').nextVisibleAt).toBe(h.clock.now + expected * 1000);
   });
 
-  it('dead-letters a lead that still needs a retry at maxAttempts, with its attributes, and alerts', async () => {
+  it('still dead-letters at the deprecated maxAttempts when set, with its attributes, and alerts', async () => {
     // Prepare
     const { adapter } = fakeAdapter(() => ({ status: 'retry', reason: 'HTTP 503' }));
     const h = harness(adapter, { maxAttempts: 2 });
@@ -209,37 +234,159 @@ describe('createDeliver', () => {
     ]);
   });
 
-  it('requeues blocked leads as fresh copies and raises one credentials-refused alert', async () => {
-    // Prepare: no delay, so the copies can be received at once.
+  it('leaves blocked leads on the queue, hidden for the blocked delay, sends no copy, and alerts once a batch', async () => {
+    // Prepare: the engine on a queue port that records what it is asked to do.
     const { adapter } = fakeAdapter(() => ({ status: 'blocked', reason: 'HTTP 401' }));
-    const h = harness(adapter, { blockedDelaySeconds: 0 });
+    const h = harness(adapter);
+    const calls: string[] = [];
+    const queue = recording(h.queue, calls);
+    const raised: OpsAlert[][] = [];
+    const deliver = createDeliver({
+      destination: 'crm',
+      adapter,
+      queue,
+      logger,
+      now: () => h.clock.now,
+      raiseAlerts: async (alerts) => {
+        raised.push(alerts);
+      },
+    });
     const bodies = [leadBody(fullLead({ id: leadId(1) })), leadBody(fullLead({ id: leadId(2) }))];
+    h.queues.send('crm', bodies);
+    const records = await receive(h.queue, 2);
 
     // Act
-    const { records, failures } = await deliverLeads(h, bodies);
-    const copies = await receive(h.queue, 2);
+    const response = await deliver({ Records: records });
+    const whileBlocked = await h.queue.depth();
+    h.clock.now += DEFAULT_BLOCKED_DELAY_SECONDS * 1000;
+    const again = await receive(h.queue, 2);
+    await deliver({ Records: again });
 
-    // Assess
-    expect(failures).toEqual([]);
-    expect(copies.map((record) => record.body).sort()).toEqual([...bodies].sort());
-    expect(copies.map((record) => record.receiptHandle)).not.toContain(records[0]?.receiptHandle);
-    expect(copies.map((record) => record.attributes.ApproximateReceiveCount)).toEqual(['1', '1']);
-    expect(h.raised).toEqual([[{ kind: 'credentials-refused', destination: 'crm', reason: 'HTTP 401' }]]);
-    expect(h.summaries[0]?.blocked).toBe(2);
+    // Assess: the same messages came back (no copy), hidden for the delay, reported as failures.
+    expect(calls).toEqual(['retryAfter', 'retryAfter', 'retryAfter', 'retryAfter']);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier).sort()).toEqual(
+      records.map((record) => record.messageId).sort(),
+    );
+    expect(whileBlocked).toEqual({
+      queue: { visible: 0, inFlight: 2, delayed: 0 },
+      deadLetters: { visible: 0, inFlight: 0, delayed: 0 },
+    });
+    expect(again.map((record) => record.messageId).sort()).toEqual(
+      records.map((record) => record.messageId).sort(),
+    );
+    expect(again.map((record) => record.attributes.ApproximateReceiveCount)).toEqual(['2', '2']);
+    const refused = { kind: 'credentials-refused', destination: 'crm', reason: 'HTTP 401' };
+    expect(raised).toEqual([[refused], [refused]]);
     expect((await h.queue.depth()).deadLetters.visible).toBe(0);
   });
 
-  it('asks SQS to delay a blocked copy by blockedDelaySeconds, at most 900', async () => {
-    // Prepare
+  it('never gives up on a blocked lead, even past its retry horizon', async () => {
+    // Prepare: first received 2 days ago, past the 24 h horizon.
     const { adapter } = fakeAdapter(() => ({ status: 'blocked', reason: 'HTTP 403' }));
-    const h = harness(adapter, { blockedDelaySeconds: 5_000 });
+    const h = harness(adapter, { blockedDelaySeconds: 120 });
+    h.queues.send('crm', [leadBody(fullLead())]);
+    const records = (await receive(h.queue, 1)).map((record) =>
+      firstReceived(record, h.clock.now - 2 * DAY_MS),
+    );
 
     // Act
-    await deliverLeads(h, [leadBody(fullLead())]);
+    const response = await h.deliver({ Records: records });
 
     // Assess
-    expect(await h.queue.depth()).toMatchObject({ queue: { visible: 0, inFlight: 0, delayed: 1 } });
-    expect(h.queues.readiness('crm').nextVisibleAt).toBe(h.clock.now + 900_000);
+    expect(response.batchItemFailures).toHaveLength(1);
+    expect(h.summaries[0]).toMatchObject({ blocked: 1, deadLettered: 0 });
+    expect(h.queues.readiness('crm').nextVisibleAt).toBe(h.clock.now + 120_000);
+  });
+
+  it('retries a transient failure at attempt 9 when the horizon is 24 h', async () => {
+    // Prepare: random 0 gives 0 s waits, so the lead comes back at once, 9 times within a second.
+    const { adapter } = fakeAdapter(() => ({ status: 'retry', reason: 'HTTP 503' }));
+    const h = harness(adapter, { retryHorizonSeconds: 86_400 });
+    h.queues.send('crm', [leadBody(fullLead())]);
+
+    // Act
+    const responses = [];
+    for (let attempt = 1; attempt <= 9; attempt++) {
+      responses.push(await h.deliver({ Records: await receive(h.queue, 1) }));
+    }
+
+    // Assess
+    expect(responses.map((response) => response.batchItemFailures.length)).toEqual(Array(9).fill(1));
+    expect(h.summaries.map((summary) => summary.retried)).toEqual(Array(9).fill(1));
+    expect(await deadLetters(h)).toEqual([]);
+    expect((await receive(h.queue, 1)).map((record) => record.attributes.ApproximateReceiveCount)).toEqual([
+      '10',
+    ]);
+  });
+
+  it.each([
+    ['retries it when the next wait still fits', 5, 'retried'],
+    ['dead-letters it when the next wait would pass the horizon', 1, 'deadLettered'],
+  ] as const)(
+    'for a lead first received a horizon ago, less %2$i s: %1$s',
+    async (_name, secondsLeft, counted) => {
+      // Prepare: attempt 1 with random ~1 waits its ceiling, 2 s.
+      const { adapter } = fakeAdapter(() => ({ status: 'retry', reason: 'HTTP 503' }));
+      const h = harness(adapter, { retryHorizonSeconds: 3600, random: () => 0.999 });
+      const lead = fullLead({ id: leadId(3) });
+      h.queues.send('crm', [leadBody(lead)]);
+      const firstReceivedAt = h.clock.now - (3600 - secondsLeft) * 1000;
+      const records = (await receive(h.queue, 1)).map((record) => firstReceived(record, firstReceivedAt));
+
+      // Act
+      await h.deliver({ Records: records });
+
+      // Assess
+      expect(h.summaries[0]?.[counted]).toBe(1);
+      const dead = await deadLetters(h);
+      if (counted === 'retried') {
+        expect(dead).toEqual([]);
+        expect(h.queues.readiness('crm').nextVisibleAt).toBe(h.clock.now + 2000);
+      } else {
+        const reason = `gave up after 1 attempts over ${3600 - secondsLeft} s (retry horizon 3600 s); last error: HTTP 503`;
+        expect(dead).toMatchObject([{ leadId: leadId(3), reason, attempts: 1 }]);
+        expect(h.raised.flat()).toEqual([
+          { kind: 'dead-lettered', destination: 'crm', leadId: leadId(3), reason, attempts: 1 },
+        ]);
+      }
+    },
+  );
+
+  it('starts no chunk once the time budget is spent: the rest come back at once, not dead-lettered', async () => {
+    // Prepare: a slow vendor (2 s per call, on the test clock) and 1 s of budget past the margin.
+    const batches: string[][] = [];
+    const deadlines: (number | undefined)[] = [];
+    let h: Harness | undefined;
+    const adapter: DestinationAdapter = {
+      maxBatchSize: 2,
+      async deliver(leads, options) {
+        batches.push(leads.map((lead) => lead.id));
+        deadlines.push(options?.deadline);
+        if (h) h.clock.now += 2000;
+        return new Map(leads.map((lead) => [lead.id, { status: 'delivered' } as Outcome]));
+      },
+    };
+    h = harness(adapter);
+    const start = h.clock.now;
+    h.queues.send(
+      'crm',
+      [1, 2, 3, 4, 5].map((n) => leadBody(fullLead({ id: leadId(n) }))),
+    );
+    const records = await receive(h.queue, 5);
+    const context = { getRemainingTimeInMillis: () => INVOCATION_SAFETY_MARGIN_MS + 1000 };
+
+    // Act
+    const response = await h.deliver({ Records: records }, context);
+
+    // Assess
+    expect(batches).toEqual([[leadId(1), leadId(2)]]);
+    expect(deadlines).toEqual([start + 1000]);
+    expect(response.batchItemFailures.map((failure) => failure.itemIdentifier)).toEqual(
+      records.slice(2).map((record) => record.messageId),
+    );
+    expect(h.summaries[0]).toMatchObject({ delivered: 2, deferred: 3, retried: 0, deadLettered: 0 });
+    expect((await h.queue.depth()).queue).toMatchObject({ visible: 3 });
+    expect(await deadLetters(h)).toEqual([]);
   });
 
   it.each([

@@ -117,7 +117,6 @@ async function build(channel: string) {
       [ENVIRONMENT.destination]: name,
       [ENVIRONMENT.queueUrl]: queue.queueUrl,
       [ENVIRONMENT.deadLetterQueueUrl]: queue.deadLetterQueueUrl,
-      [ENVIRONMENT.maxAttempts]: '3',
     },
     sqs,
     eventbridge,
@@ -194,7 +193,6 @@ describe('deliver Lambda with a real SQS event', () => {
           [ENVIRONMENT.destination]: 'hubspot',
           [ENVIRONMENT.queueUrl]: 'q',
           [ENVIRONMENT.deadLetterQueueUrl]: 'd',
-          [ENVIRONMENT.maxAttempts]: '3',
         },
       }),
     ).toThrow(UnknownDestinationError);

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { sourceNameOf } from '../../../functions/ingest/handler.ts';
 import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
 
 /** Headers in which senders name their delivery (Standard Webhooks, Svix, GitHub, Shopify, and the common fallback). */
@@ -19,7 +20,7 @@ export function correlationIdFor(event: APIGatewayProxyEventV2, config: Leadpipe
   for (const [name, value] of Object.entries(event.headers ?? {})) {
     if (value) headers[name.toLowerCase()] = value.trim();
   }
-  const source = config.sources[event.pathParameters?.source ?? ''];
+  const source = config.sources[sourceNameOf(event)];
   const custom = source?.verify.hmac?.deliveryIdHeader?.toLowerCase();
   for (const name of custom ? [custom, ...DELIVERY_ID_HEADERS] : DELIVERY_ID_HEADERS) {
     const value = headers[name];

@@ -5,16 +5,16 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { BatchSummary } from '../../../functions/deliver/deliver.ts';
 import { wireDeliver } from '../../../functions/deliver/wiring.ts';
 import { createLogger } from '../../../functions/observability/logger.ts';
-import type { SecretResolver } from '../../../functions/ports.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../../../schemas/generated/config.ts';
-import type { DestinationClients, DestinationClientsFactory } from '../../destination-clients.ts';
+import type { DestinationClientsFactory } from '../../destination-clients.ts';
 import { createDeliveredStore } from '../delivered-store.ts';
 import { createSqsDeliveryQueue } from '../delivery-queue.ts';
 import { createAlertPublisher } from '../publisher.ts';
-import { awsSecretResolver } from '../secrets.ts';
+import { awsSecretResolver, type RefreshableSecretResolver, SECRET_CACHE_SECONDS } from '../secrets.ts';
 import { embeddedConfig } from './embedded-config.ts';
-import { ENVIRONMENT, positiveInteger, readEnvironment } from './environment.ts';
+import { ENVIRONMENT, readEnvironment } from './environment.ts';
 import { METRIC, type PipelineMetrics, powertoolsMetrics } from './metrics.ts';
+import { rotatingClients } from './rotating-clients.ts';
 
 export interface DeliverLambdaOptions {
   config: LeadpipeConfig;
@@ -22,7 +22,10 @@ export interface DeliverLambdaOptions {
   sqs?: SQSClient;
   eventbridge?: EventBridgeClient;
   dynamodb?: DynamoDBClient;
-  secrets?: SecretResolver;
+  /** Default: Secrets Manager / SSM through Powertools, cached for `secretMaxAgeSeconds`. */
+  secrets?: RefreshableSecretResolver;
+  /** How old a secret value may get before the clients are checked against the store. @default 300 */
+  secretMaxAgeSeconds?: number;
   metrics?: PipelineMetrics;
   logger?: ReturnType<typeof createLogger>;
   /**
@@ -41,15 +44,15 @@ export class UnknownDestinationError extends Error {
 
 /**
  * One destination's deliver function as deployed: the shared delivery engine fed by the SQS event
- * source, with the vendor adapter built once (its secrets from Secrets Manager / SSM, cached),
- * alerts published to the bus, and EMF metrics: Delivered, Retried, DeadLettered, Blocked.
+ * source, with the vendor adapter built from secrets in Secrets Manager / SSM and rebuilt when they
+ * rotate (see rotatingClients), alerts published to the bus, and EMF metrics: Delivered, Retried,
+ * DeadLettered, Blocked.
  */
 export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambda {
   const env = readEnvironment(
-    ['pipeline', 'busName', 'destination', 'queueUrl', 'deadLetterQueueUrl', 'maxAttempts'],
+    ['pipeline', 'busName', 'destination', 'queueUrl', 'deadLetterQueueUrl'],
     options.env,
   );
-  const maxAttempts = positiveInteger('LEADPIPE_MAX_ATTEMPTS', env.maxAttempts);
   const destination = options.config.destinations[env.destination];
   if (!destination) {
     throw new UnknownDestinationError(`No destination named "${env.destination}" in the embedded config`);
@@ -68,6 +71,7 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
   const publishAlerts = createAlertPublisher({
     client: options.eventbridge ?? new EventBridgeClient({}),
     busName: env.busName,
+    throttle: { repeatMinutes: options.config.settings?.alerts?.repeatMinutes },
   });
   const alerts = options.config.settings?.alerts;
   // Set by the construct for destinations that record what they delivered (Slack).
@@ -75,23 +79,31 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
   const delivered = tableName
     ? createDeliveredStore(options.dynamodb ?? new DynamoDBClient({}), tableName)
     : undefined;
-  const build = options.clients;
-  const resolveSecret = options.secrets ?? awsSecretResolver();
+  const maxAgeSeconds = options.secretMaxAgeSeconds ?? SECRET_CACHE_SECONDS;
+  const clients = rotatingClients({
+    build: (resolveSecret) =>
+      options.clients(env.destination, destination, {
+        resolveSecret,
+        ...(alerts?.destination === env.destination ? { alertsChannel: alerts.channel } : {}),
+        ...(delivered ? { delivered } : {}),
+      }),
+    resolveSecret: options.secrets ?? awsSecretResolver({ maxAgeSeconds }),
+    maxAgeMs: maxAgeSeconds * 1000,
+    onRefreshError: (error) =>
+      logger.warn('Could not read the destination secrets again; keeping the clients in use', {
+        error: (error as Error).message,
+      }),
+  });
 
   let deliver: Promise<ReturnType<typeof wireDeliver>> | undefined;
   const ready = () => {
-    deliver ??= build(env.destination, destination, {
-      resolveSecret,
-      ...(alerts?.destination === env.destination ? { alertsChannel: alerts.channel } : {}),
-      ...(delivered ? { delivered } : {}),
-    }).then((clients: DestinationClients) =>
+    deliver ??= clients.ready().then((built) =>
       wireDeliver({
         config: options.config,
         destination: env.destination,
-        adapter: clients.adapter,
-        ...(clients.opsAlerts ? { opsAlerts: clients.opsAlerts } : {}),
+        adapter: built.adapter,
+        ...(built.opsAlerts ? { opsAlerts: built.opsAlerts } : {}),
         queue,
-        maxAttempts,
         publishAlerts,
         logger,
         onBatch: (summary) => countBatch(metrics, summary),
@@ -107,7 +119,8 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
   return async (event, context) => {
     logger.addContext(context);
     try {
-      return await (await ready())(event);
+      // The engine's time budget: no vendor call starts that could run into the timeout.
+      return await (await ready())(event, context);
     } finally {
       metrics.flush();
     }

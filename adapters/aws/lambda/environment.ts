@@ -11,7 +11,6 @@ export const ENVIRONMENT = {
   destination: 'LEADPIPE_DESTINATION',
   queueUrl: 'LEADPIPE_QUEUE_URL',
   deadLetterQueueUrl: 'LEADPIPE_DLQ_URL',
-  maxAttempts: 'LEADPIPE_MAX_ATTEMPTS',
 } as const;
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT;
@@ -40,13 +39,4 @@ export function readEnvironment<K extends EnvironmentKey>(
   }
   if (missing.length > 0) throw new EnvironmentError(missing);
   return values;
-}
-
-/** A positive whole number from the environment, e.g. LEADPIPE_MAX_ATTEMPTS. */
-export function positiveInteger(name: string, value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) {
-    throw new EnvironmentError([`${name} (must be a positive integer)`]);
-  }
-  return number;
 }

@@ -48,7 +48,10 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
       quarantine: createQuarantineStore(dynamodb, env.tableName),
       shapes: createShapeStore(dynamodb, env.tableName),
       publishLeads: createLeadPublisher(publishOptions),
-      publishAlerts: createAlertPublisher(publishOptions),
+      publishAlerts: createAlertPublisher({
+        ...publishOptions,
+        throttle: { repeatMinutes: options.config.settings?.alerts?.repeatMinutes },
+      }),
       secrets: options.secrets ?? awsSecretResolver(),
     },
     // Per instance, behind API Gateway's stage throttling (functions/ingest/throttle.ts says why both).

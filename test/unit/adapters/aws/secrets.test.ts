@@ -57,6 +57,17 @@ describe('awsSecretResolver', () => {
     expect(secrets.calls.at(-1)?.options).toEqual({ maxAge: SECRET_CACHE_SECONDS });
   });
 
+  it('bypasses the cache when told to (credentials were just refused)', async () => {
+    await resolve('ssm:/leadpipe/slack', { forceFetch: true });
+    expect(ssm.calls.at(-1)?.options).toEqual({
+      maxAge: SECRET_CACHE_SECONDS,
+      decrypt: true,
+      forceFetch: true,
+    });
+    await resolve('secretsmanager:leadpipe/plain', { forceFetch: true });
+    expect(secrets.calls.at(-1)?.options).toEqual({ maxAge: SECRET_CACHE_SECONDS, forceFetch: true });
+  });
+
   it.each([
     ['secretsmanager:leadpipe/missing', /secretsmanager lookup failed \(ResourceNotFoundException\)/],
     ['secretsmanager:leadpipe/json#nope', /no non-empty string "nope"/],

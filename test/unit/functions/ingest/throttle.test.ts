@@ -4,6 +4,7 @@ import {
   createSourceThrottle,
   DEFAULT_RATE_LIMIT,
   RateLimitConfigError,
+  sourceRateLimits,
   throttleOptionsFrom,
 } from '../../../../functions/ingest/throttle.ts';
 
@@ -147,5 +148,27 @@ describe('throttleOptionsFrom', () => {
   it('leaves the built-in default when the config says nothing', () => {
     const options = throttleOptionsFrom({ sources: { demo: source }, destinations: {} });
     expect(options).toEqual({ perSource: {} });
+  });
+});
+
+describe('sourceRateLimits', () => {
+  const source = { verify: { scheme: 'none' as const }, mapping: { preset: 'generic' as const } };
+
+  it('gives every source its own limit, else the settings default, else the built-in one', () => {
+    // Prepare
+    const own = { ratePerSecond: 200, burst: 400 };
+    const settings = { ratePerSecond: 5, burst: 10 };
+
+    // Act
+    const withSettings = sourceRateLimits({
+      settings: { rateLimitPerSource: settings },
+      sources: { quiet: source, chatty: { ...source, rateLimit: own } },
+      destinations: {},
+    });
+    const withoutSettings = sourceRateLimits({ sources: { demo: source }, destinations: {} });
+
+    // Assess
+    expect(withSettings).toEqual({ quiet: settings, chatty: own });
+    expect(withoutSettings).toEqual({ demo: DEFAULT_RATE_LIMIT });
   });
 });

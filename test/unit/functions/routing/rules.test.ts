@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { EVENT_SOURCE, LEAD_RECEIVED, OPS_ALERT, routingRules } from '../../../../functions/routing/rules.ts';
+import { matchesPattern } from '../../../../adapters/embedded/event-pattern.ts';
+import {
+  EVENT_SOURCE,
+  LEAD_RECEIVED,
+  OPS_ALERT,
+  opsTopicRules,
+  routingRules,
+} from '../../../../functions/routing/rules.ts';
 import type { LeadpipeConfig } from '../../../../schemas/generated/config.ts';
 
 function config(destinations: LeadpipeConfig['destinations'], alerts?: string): LeadpipeConfig {
@@ -71,12 +78,65 @@ describe('routingRules', () => {
     expect(rules[2]).toEqual({
       name: 'ops-alerts',
       destination: 'ops',
-      eventPattern: { source: [EVENT_SOURCE], 'detail-type': [OPS_ALERT] },
+      eventPattern: {
+        source: [EVENT_SOURCE],
+        'detail-type': [OPS_ALERT],
+        detail: { destination: [{ 'anything-but': ['ops'] }, { exists: false }] },
+      },
     });
   });
 
   it('adds no alerts rule when settings.alerts is absent', () => {
     const rules = routingRules(config({ ops: { type: 'slack', token: 'env:T', channel: '#c' } }));
     expect(rules.map((rule) => rule.eventPattern['detail-type'])).toEqual([[LEAD_RECEIVED]]);
+  });
+});
+
+describe('ops alerts about the alerts destination itself', () => {
+  const withOps = config(
+    {
+      hubspot: { type: 'hubspot', accessToken: 'env:T' },
+      ops: { type: 'slack', token: 'env:T', channel: '#c' },
+    },
+    'ops',
+  );
+  const queueRule = routingRules(withOps).find((rule) => rule.name === 'ops-alerts');
+  const [topicRule] = opsTopicRules(withOps);
+  const event = (detail: object) => ({ source: EVENT_SOURCE, 'detail-type': OPS_ALERT, detail });
+
+  it.each([
+    [
+      'credentials refused by ops',
+      { kind: 'credentials-refused', destination: 'ops', reason: 'invalid_auth' },
+      'topic',
+    ],
+    [
+      'a lead dead-lettered at ops',
+      { kind: 'dead-lettered', destination: 'ops', leadId: 'l', reason: 'r', attempts: 8 },
+      'topic',
+    ],
+    [
+      'credentials refused by hubspot',
+      { kind: 'credentials-refused', destination: 'hubspot', reason: 'HTTP 401' },
+      'queue',
+    ],
+    [
+      'a quarantined payload (no destination)',
+      { kind: 'quarantined', source: 'demo', quarantineId: 'q', reason: 'r' },
+      'queue',
+    ],
+    ['an alarm (no destination)', { kind: 'alarm', alarm: 'a', state: 'ALARM', reason: 'r' }, 'queue'],
+  ])('%s goes to the %s, never both and never neither', (_name, detail, expected) => {
+    // Act (the local matcher, on the very patterns the CDK stack deploys)
+    const toQueue = matchesPattern(queueRule?.eventPattern ?? {}, event(detail));
+    const toTopic = matchesPattern(topicRule?.eventPattern ?? {}, event(detail));
+
+    // Assess
+    expect({ toQueue, toTopic }).toEqual({ toQueue: expected === 'queue', toTopic: expected === 'topic' });
+  });
+
+  it('names the topic rule after the alerts destination, and has none without settings.alerts', () => {
+    expect(topicRule).toMatchObject({ name: 'ops-alerts-topic', about: 'ops' });
+    expect(opsTopicRules(config({ ops: { type: 'slack', token: 'env:T', channel: '#c' } }))).toEqual([]);
   });
 });

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   ENVIRONMENT,
   EnvironmentError,
-  positiveInteger,
   readEnvironment,
 } from '../../../../../adapters/aws/lambda/environment.ts';
 
@@ -26,15 +25,5 @@ describe('readEnvironment', () => {
       ENVIRONMENT.busName,
       ENVIRONMENT.queueUrl,
     ]);
-  });
-});
-
-describe('positiveInteger', () => {
-  it('reads a whole number', () => {
-    expect(positiveInteger('N', '8')).toBe(8);
-  });
-
-  it.each(['0', '-1', '2.5', 'eight', ''])('refuses %j', (value) => {
-    expect(() => positiveInteger('N', value)).toThrow(EnvironmentError);
   });
 });
