@@ -1,5 +1,5 @@
 import type { Outcome } from '../functions/ports.ts';
-import type { ReleaseSlot, RollingWindowLimiter } from './rate-limit.ts';
+import type { RateLimiter, ReleaseSlot } from './rate-limit.ts';
 
 /** Kept free before the deadline: the adapter still has to classify, and the engine to act on, the answer. */
 export const DEADLINE_MARGIN_MS = 500;
@@ -32,11 +32,12 @@ export function callTimeout(
  * `deadline`. A slot that comes free after giving up is handed back at once.
  */
 export async function acquireBefore(
-  limiter: RollingWindowLimiter,
+  limiter: RateLimiter,
   deadline: number | undefined,
 ): Promise<ReleaseSlot | undefined> {
-  const turn = limiter.acquire();
-  if (deadline === undefined) return turn;
+  if (deadline === undefined) return limiter.acquire();
+  const gaveUp = new AbortController();
+  const turn = limiter.acquire({ signal: gaveUp.signal });
   const wait = deadline - Date.now() - DEADLINE_MARGIN_MS - MIN_CALL_MS;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<undefined>((resolve) => {
@@ -45,7 +46,12 @@ export async function acquireBefore(
   const first = await Promise.race([turn, late]);
   clearTimeout(timer);
   if (first) return first;
-  void turn.then((release) => release());
+  gaveUp.abort();
+  // A shared limiter stops waiting (and rejects); an in-process one hands the slot straight back.
+  void turn.then(
+    (release) => release(),
+    () => undefined,
+  );
   return undefined;
 }
 

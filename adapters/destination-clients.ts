@@ -1,5 +1,6 @@
 import type { DeliveredStore, DestinationAdapter, OpsAlertSink, SecretResolver } from '../functions/ports.ts';
 import type { DestinationConfig } from '../schemas/generated/config.ts';
+import type { LimiterFactory } from './rate-limit.ts';
 
 /** What a deliver function needs from its vendor: the adapter, and the ops alerter if it takes alerts. */
 export interface DestinationClients {
@@ -16,6 +17,12 @@ export interface DestinationClientsOptions {
   alertsChannel?: string;
   /** What the destination already received; used where a second delivery would be seen by people (Slack). */
   delivered?: DeliveredStore;
+  /**
+   * The limiter for each vendor account the clients call. Without it each adapter keeps its limit
+   * in its own process (the local host: one process); the deployed deliver functions share theirs
+   * through DynamoDB, so the limit holds across every concurrent invocation.
+   */
+  limiter?: LimiterFactory;
 }
 
 /**

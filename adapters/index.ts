@@ -3,6 +3,7 @@ import type { DestinationConfig } from '../schemas/generated/config.ts';
 import type { DestinationClients } from './destination-clients.ts';
 import { optional } from './destination-clients.ts';
 import { createHubspotClients } from './hubspot/destination.ts';
+import type { LimiterFactory } from './rate-limit.ts';
 import { createSalesforceClients } from './salesforce/destination.ts';
 import { createSlackClients } from './slack/destination.ts';
 
@@ -34,6 +35,7 @@ export async function createDestinationClients(
     sandboxUrls?: SandboxUrls;
     alertsChannel?: string;
     delivered?: DeliveredStore;
+    limiter?: LimiterFactory;
   },
 ): Promise<DestinationClients> {
   const { sandboxUrls = {} } = options;
@@ -41,6 +43,7 @@ export async function createDestinationClients(
     resolveSecret: options.resolveSecret,
     ...optional('alertsChannel', options.alertsChannel),
     ...optional('delivered', options.delivered),
+    ...optional('limiter', options.limiter),
   };
   switch (config.type) {
     case 'hubspot':

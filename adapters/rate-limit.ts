@@ -1,5 +1,39 @@
-/** Gives back the slot a call took, stamped with when the call finished. */
-export type ReleaseSlot = () => void;
+/**
+ * Gives back the slot a call took, stamped with when the call finished. A shared limiter's release
+ * is a write: await it before the invocation ends (it never rejects).
+ */
+export type ReleaseSlot = () => void | Promise<void>;
+
+/** Most calls to a vendor account in any rolling window, as the config's `rateLimit` says it. */
+export interface RateLimit {
+  requests: number;
+  perSeconds: number;
+}
+
+/**
+ * What the adapters depend on: a slot per vendor call within a rolling-window limit. Implemented
+ * in process (RollingWindowLimiter: one process, the local host) and across every deliver
+ * invocation (adapters/aws/rate-limiter.ts: DynamoDB, conditional writes).
+ */
+export interface RateLimiter {
+  /**
+   * Resolves with a slot when one more call fits in the window. An aborted `signal` makes a
+   * limiter that can stop waiting reject; one that cannot hands its late slot back at once.
+   */
+  acquire(options?: { signal?: AbortSignal }): Promise<ReleaseSlot>;
+  /** Nothing is sent before `ms` from now, e.g. after the vendor answered 429 with Retry-After. */
+  pause(ms: number): void | Promise<void>;
+}
+
+/** Which vendor account a limit belongs to; `account` is a secret (a token) and is never stored as given. */
+export interface RateLimitScope {
+  vendor: 'hubspot' | 'salesforce' | 'slack';
+  account: string;
+  limit: RateLimit;
+}
+
+/** Gives each vendor account its limiter: how a host chooses in-process or shared limits. */
+export type LimiterFactory = (scope: RateLimitScope) => RateLimiter;
 
 /**
  * Keeps calls to one vendor account under a rolling-window limit (e.g. HubSpot's 190 per 10 s):
@@ -10,7 +44,7 @@ export type ReleaseSlot = () => void;
  * came back, so windows measured from release can never hold more calls than the vendor's.
  * Callers that never release are counted from when they were sent.
  */
-export class RollingWindowLimiter {
+export class RollingWindowLimiter implements RateLimiter {
   private readonly max: number;
   private readonly windowMs: number;
   private readonly now: () => number;
@@ -18,7 +52,7 @@ export class RollingWindowLimiter {
   private readonly sent: number[] = [];
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(options: { requests: number; perSeconds: number; now?: () => number }) {
+  constructor(options: RateLimit & { now?: () => number }) {
     if (!(options.requests >= 1) || !(options.perSeconds > 0)) {
       throw new RangeError('A rate limit needs requests >= 1 and perSeconds > 0');
     }

@@ -9,6 +9,12 @@
 // `--mode latency`: bursts N webhooks (default 1,000, 100 at a time) at `npm start`'s host in its
 // own process, delivery running, with HubSpot and Salesforce destinations, and measures per CRM the time from each
 // lead's 202 to its arrival in that CRM's sandbox, and the vendor calls the burst cost.
+//
+// `--concurrency-handlers N` (`--mode handlers`): N deliver Lambda handlers at once (N concurrent
+// invocations), sharing the DynamoDB rate limiter through one dynalite table (`--limiter local`:
+// each its own in-memory limit, as before), against the HubSpot sandbox enforcing `--limit R/S`
+// (default 10 per 2 s); `--leads` invocations of one lead each. Prints the most calls in any
+// rolling window and the 429s.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,12 +35,13 @@ import {
   formPayload,
   resolveE2eSecret,
 } from '../test/support/config.ts';
+import { startLimitRig } from '../test/support/limit-rig.ts';
 import { type HubspotRecords, sandboxRecords } from '../test/support/sandboxes.ts';
 import { waitUntil } from '../test/support/wait.ts';
 import { createWebhookSender, mapConcurrently, sendAll } from '../test/support/webhooks.ts';
 import { startLocalHostProcess, stopChildren } from './processes.ts';
 
-type Mode = 'drain' | 'latency';
+type Mode = 'drain' | 'latency' | 'handlers';
 
 interface BenchOptions {
   mode: Mode;
@@ -42,11 +49,13 @@ interface BenchOptions {
   concurrency: number;
   timeoutMs: number;
   fill: 'ingest' | 'queue';
+  handlers: { count: number; limiter: 'shared' | 'local'; limit: { requests: number; perSeconds: number } };
 }
 
 const DEFAULTS: Readonly<Record<Mode, { leads: number; concurrency: number }>> = {
   drain: { leads: 10_000, concurrency: 64 },
   latency: { leads: 1000, concurrency: 100 },
+  handlers: { leads: 60, concurrency: 5 },
 };
 
 /** The sandbox's default limit, which is HubSpot's for Pro/Enterprise private apps. */
@@ -62,10 +71,11 @@ const LATENCY_GOALS = {
 } as const;
 
 const USAGE =
-  'Usage: node bench/deliver.ts [--mode drain|latency] [--leads N] [--concurrency C] [--timeout-seconds S] [--fill ingest|queue]';
+  'Usage: node bench/deliver.ts [--mode drain|latency|handlers] [--leads N] [--concurrency C] [--timeout-seconds S] [--fill ingest|queue] [--concurrency-handlers N] [--limiter shared|local] [--limit R/S]';
 
 const options = parseOptions();
 if (options.mode === 'latency') await runLatency(options);
+else if (options.mode === 'handlers') await runHandlers(options);
 else await runDrain(options);
 
 /** Reads the command line; the defaults of --leads and --concurrency depend on the mode. */
@@ -77,10 +87,23 @@ function parseOptions(): BenchOptions {
       concurrency: { type: 'string' },
       'timeout-seconds': { type: 'string', default: '900' },
       fill: { type: 'string', default: 'ingest' },
+      'concurrency-handlers': { type: 'string' },
+      limiter: { type: 'string', default: 'shared' },
+      limit: { type: 'string', default: '10/2' },
     },
   });
-  const { mode, fill } = values;
-  if (mode !== 'drain' && mode !== 'latency') return usage(`unknown --mode ${mode}`);
+  const { fill, limiter } = values;
+  const mode = values['concurrency-handlers'] === undefined ? values.mode : 'handlers';
+  if (mode !== 'drain' && mode !== 'latency' && mode !== 'handlers') return usage(`unknown --mode ${mode}`);
+  if (limiter !== 'shared' && limiter !== 'local') return usage(`unknown --limiter ${limiter}`);
+  const [requests, perSeconds] = values.limit.split('/').map(Number);
+  if (!Number.isInteger(requests) || !(requests && requests >= 1) || !(perSeconds && perSeconds > 0)) {
+    return usage('--limit must be R/S: R calls per S seconds');
+  }
+  const handlerCount = Number(values['concurrency-handlers'] ?? DEFAULTS.handlers.concurrency);
+  if (!Number.isInteger(handlerCount) || handlerCount < 1) {
+    return usage('--concurrency-handlers must be a positive integer');
+  }
   if (fill !== 'ingest' && fill !== 'queue') return usage(`unknown --fill ${fill}`);
   if (mode === 'latency' && fill === 'queue') {
     return usage('--fill queue skips the 202 that latency mode measures from');
@@ -93,7 +116,42 @@ function parseOptions(): BenchOptions {
     return usage('--concurrency must be a positive integer');
   }
   if (!(timeoutSeconds > 0)) return usage('--timeout-seconds must be a positive number');
-  return { mode, leads, concurrency, timeoutMs: timeoutSeconds * 1000, fill };
+  return {
+    mode,
+    leads,
+    concurrency,
+    timeoutMs: timeoutSeconds * 1000,
+    fill,
+    handlers: { count: handlerCount, limiter, limit: { requests, perSeconds } },
+  };
+}
+
+/**
+ * `--concurrency-handlers N`: N deliver handlers at once against HubSpot's rolling limit, sharing
+ * the DynamoDB limiter (or not); prints the most calls in any rolling window and the 429s.
+ */
+async function runHandlers({ leads, handlers }: BenchOptions): Promise<void> {
+  const rig = await startLimitRig(handlers.limit);
+  try {
+    const invocationsPerHandler = Math.ceil(leads / handlers.count);
+    const run = await rig.run({
+      handlers: handlers.count,
+      invocationsPerHandler,
+      shared: handlers.limiter === 'shared',
+    });
+    const { requests: limit, perSeconds } = handlers.limit;
+    console.log(
+      [
+        `deliver handlers: ${handlers.count} at once, ${invocationsPerHandler} invocations of one lead each, limiter ${handlers.limiter}`,
+        `HubSpot sandbox limit: ${limit} calls per rolling ${perSeconds} s`,
+        `vendor calls: ${run.requests.total} (${run.requests.upsertCalls} answered, ${run.requests.rateLimited} 429s) in ${run.seconds.toFixed(1)} s`,
+        `most calls in any rolling ${perSeconds} s window: ${run.maxPerWindow} (limit ${limit})`,
+        `failed messages (left for SQS): ${run.failures.length}`,
+      ].join('\n'),
+    );
+  } finally {
+    await rig.end();
+  }
 }
 
 function usage(problem: string): never {

@@ -16,6 +16,7 @@ export const ENTRIES = {
   'deliver-salesforce': 'adapters/aws/lambda/deliver-salesforce.lambda.ts',
   'deliver-slack': 'adapters/aws/lambda/deliver-slack.lambda.ts',
   alarm: 'adapters/aws/lambda/alarm.lambda.ts',
+  canary: 'adapters/aws/lambda/canary.lambda.ts',
 } as const satisfies Record<string, string> & Record<`deliver-${DestinationConfig['type']}`, string>;
 
 export type FunctionKind = keyof typeof ENTRIES;

@@ -26,7 +26,7 @@ import { AttributeType, BillingMode, Table, TableEncryption } from 'aws-cdk-lib/
 import { EventBus, Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -38,10 +38,13 @@ import { deliveredItemPrefix } from '../adapters/aws/delivered-store.ts';
 import { TABLE_KEY, TABLE_TTL } from '../adapters/aws/idempotency-store.ts';
 import { ENVIRONMENT } from '../adapters/aws/lambda/environment.ts';
 import { METRIC, METRICS_NAMESPACE } from '../adapters/aws/lambda/metrics.ts';
+import { limiterItemPrefix } from '../adapters/aws/rate-limiter.ts';
 import { parseSecretRef } from '../adapters/aws/secrets.ts';
 import { HUBSPOT_BATCH_LIMIT } from '../adapters/hubspot/limits.ts';
 import { SALESFORCE_BATCH_LIMIT } from '../adapters/salesforce/limits.ts';
 import { SLACK_MAX_BATCH_SIZE } from '../adapters/slack/limits.ts';
+import { newestSigningSecretRef } from '../functions/canary/canary.ts';
+import { ackToCrmObjectiveSeconds, canaryChecks, canarySchedule } from '../functions/canary/settings.ts';
 import { ConfigError } from '../functions/config/errors.ts';
 import { QUEUE_RETENTION_SECONDS, retryPlan } from '../functions/deliver/backoff.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimit, sourceRateLimits } from '../functions/ingest/throttle.ts';
@@ -50,6 +53,9 @@ import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/con
 import { AlarmTopic } from './alarm-topic.ts';
 import { awsChecks } from './aws-config.ts';
 import { bundleSettings, deliverFunctionKind, ENTRIES, type FunctionKind, PROJECT_ROOT } from './bundling.ts';
+import { Canary, canaryFunctionConfig } from './canary.ts';
+import { EventSchemas } from './event-schemas.ts';
+import { functionAlarms } from './function-alarms.ts';
 import { deliverConfig, ingestConfig } from './function-config.ts';
 import {
   DEFAULT_ENV_SECRET_PREFIX,
@@ -57,6 +63,7 @@ import {
   sourceSecretRefs,
   withAwsSecretRefs,
 } from './secret-refs.ts';
+import { ackToCrmSloAlarm } from './slo.ts';
 
 /** Vendor per-call limits: the most leads one SQS batch hands a deliver function. */
 export const VENDOR_BATCH_SIZE: Readonly<Record<DestinationConfig['type'], number>> = {
@@ -116,6 +123,9 @@ export class LeadPipeline extends Construct {
   readonly alarmFunction?: NodejsFunction;
   /** The SNS topic every alarm notifies (when settings.alerts is set): it does not depend on Slack. */
   readonly alarmTopic?: AlarmTopic;
+  /** The scheduled synthetic lead and its alarms (when settings.canary is set and enabled). */
+  readonly canary?: Canary;
+  readonly canaryFunction?: NodejsFunction;
   readonly destinations: Readonly<Record<string, DestinationResources>>;
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
@@ -129,7 +139,7 @@ export class LeadPipeline extends Construct {
   constructor(scope: Construct, id: string, props: LeadPipelineProps) {
     super(scope, id);
     // Validate first, build second: a bad config fails synth with every problem listed.
-    const problems = [...awsChecks(props.config), ...checkProps(props)];
+    const problems = [...awsChecks(props.config), ...canaryChecks(props.config), ...checkProps(props)];
     if (problems.length > 0) throw new ConfigError(props.configFile ?? 'leadpipe config', problems);
 
     const config = withAwsSecretRefs(props.config, props.envSecretPrefix ?? DEFAULT_ENV_SECRET_PREFIX);
@@ -149,6 +159,7 @@ export class LeadPipeline extends Construct {
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
     this.bus = new EventBus(this, 'Bus', { eventBusName: `${this.prefix}-bus` });
+    new EventSchemas(this, 'EventSchemas', { prefix: this.prefix });
 
     this.ingestFunction = this.lambda('Ingest', 'ingest', ingestConfig(config), {
       timeout: Duration.seconds(10),
@@ -262,6 +273,39 @@ export class LeadPipeline extends Construct {
       );
       this.bus.grantPutEventsTo(this.alarmFunction);
     }
+    const schedule = canarySchedule(config);
+    if (schedule) {
+      // Posts to the API's own URL for its source, signed with that source's newest secret: the one it may read.
+      this.canaryFunction = this.lambda(
+        'Canary',
+        'canary',
+        canaryFunctionConfig(config, schedule.source),
+        {
+          timeout: Duration.seconds(30),
+          environment: { [ENVIRONMENT.canaryUrl]: this.webhookUrls[schedule.source] ?? '' },
+        },
+        256,
+      );
+      const newest = newestSigningSecretRef(config.sources[schedule.source]?.verify ?? { scheme: 'none' });
+      this.grantSecrets(this.canaryFunction, newest ? [newest] : []);
+      this.canary = new Canary(this, 'CanarySchedule', {
+        prefix: this.prefix,
+        function: this.canaryFunction,
+        schedule,
+        bus: this.bus,
+        destinations: Object.fromEntries(
+          Object.entries(this.destinations).map(([name, resources]) => [
+            name,
+            {
+              queue: resources.queue,
+              deadLetterQueue: resources.deadLetterQueue,
+              filtered: config.destinations[name]?.filter !== undefined,
+            },
+          ]),
+        ),
+        logicalName,
+      });
+    }
     this.addAlarms(stage, props);
     this.dashboard = this.addDashboard(stage);
     this.addOutputs(apiUrl);
@@ -285,6 +329,20 @@ export class LeadPipeline extends Construct {
       description: `leadpipe ${id} function`,
     });
     logGroup.grantWrite(role);
+    // Active tracing adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*" to this policy:
+    // X-Ray's write actions take no resource. test/infra/iam.test.ts proves nothing else is on "*".
+    NagSuppressions.addResourceSuppressions(
+      role,
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'X-Ray trace writes (xray:PutTraceSegments, xray:PutTelemetryRecords) support no resource-level permissions; nothing else is granted on "*".',
+          appliesTo: ['Resource::*'],
+        },
+      ],
+      true,
+    );
     const settings = bundleSettings(config ?? { sources: {}, destinations: {} });
     return new NodejsFunction(this, id, {
       entry: join(PROJECT_ROOT, ENTRIES[kind]),
@@ -297,6 +355,9 @@ export class LeadPipeline extends Construct {
       timeout: options.timeout,
       role,
       logGroup,
+      // X-Ray: Lambda starts the trace (or continues the caller's X-Amzn-Trace-Id) and CDK grants the
+      // role xray:PutTraceSegments/PutTelemetryRecords; the Powertools tracer adds the SDK calls.
+      tracing: Tracing.ACTIVE,
       environment: {
         [ENVIRONMENT.pipeline]: this.prefix,
         // Stack traces point into the TypeScript sources, not the minified bundle.
@@ -359,10 +420,12 @@ export class LeadPipeline extends Construct {
         [ENVIRONMENT.destination]: name,
         [ENVIRONMENT.queueUrl]: queue.queueUrl,
         [ENVIRONMENT.deadLetterQueueUrl]: deadLetterQueue.queueUrl,
-        // Slack records what it posted, so a redelivered batch never shows people a lead twice.
-        ...(destination.type === 'slack' ? { [ENVIRONMENT.tableName]: this.table.tableName } : {}),
+        // The vendor's rate limit, shared by every concurrent invocation; and Slack records what it
+        // posted, so a redelivered batch never shows people a lead twice.
+        [ENVIRONMENT.tableName]: this.table.tableName,
       },
     });
+    this.grantRateLimiter(fn, destination.type);
     if (destination.type === 'slack') this.grantDeliveredRecords(fn, name);
     const vendorLimit = VENDOR_BATCH_SIZE[destination.type];
     const window = destination.delivery?.batchWindowSeconds ?? 1;
@@ -412,6 +475,22 @@ export class LeadPipeline extends Construct {
         resources: [this.table.tableArn],
         conditions: {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${deliveredItemPrefix(destination)}*`] },
+        },
+      }),
+    );
+  }
+
+  /**
+   * Single-item reads and conditional updates of this vendor's `limiter#<vendor>#` items only
+   * (the shared rate limiter, adapters/aws/rate-limiter.ts): nothing else in the table.
+   */
+  private grantRateLimiter(fn: NodejsFunction, vendor: DestinationConfig['type']): void {
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        resources: [this.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${limiterItemPrefix(vendor)}*`] },
         },
       }),
     );
@@ -476,6 +555,20 @@ export class LeadPipeline extends Construct {
         }),
       );
     }
+    // Every function's own Errors and Throttles; a deliver function's Duration near its timeout too.
+    for (const alarm of functionAlarms(this, this.prefix, this.alarmedFunctions())) add(alarm);
+    // Per destination: a canary that did not arrive, and the ack→CRM p95 objective.
+    for (const alarm of this.canary?.alarms ?? []) add(alarm);
+    const objectiveSeconds = ackToCrmObjectiveSeconds(props.config);
+    for (const name of Object.keys(this.destinations)) {
+      add(
+        ackToCrmSloAlarm(this, `${logicalName(name)}AckToCrmSloAlarm`, {
+          prefix: this.prefix,
+          destination: name,
+          objectiveSeconds,
+        }),
+      );
+    }
     const period = Duration.minutes(5);
     const threshold = props.ingestErrorRateAlarmPercent ?? 5;
     add(
@@ -497,6 +590,21 @@ export class LeadPipeline extends Construct {
         treatMissingData: TreatMissingData.NOT_BREACHING,
       }),
     );
+  }
+
+  /** The functions functionAlarms watches: ingest, each destination's deliver, alarm and canary. */
+  private alarmedFunctions() {
+    return [
+      { name: 'ingest', id: 'IngestFunction', fn: this.ingestFunction },
+      ...Object.entries(this.destinations).map(([name, resources]) => ({
+        name: `deliver-${name}`,
+        id: `Deliver${logicalName(name)}Function`,
+        fn: resources.function,
+        ...(resources.function.timeout ? { timeout: resources.function.timeout } : {}),
+      })),
+      ...(this.alarmFunction ? [{ name: 'alarm', id: 'AlarmFunction', fn: this.alarmFunction }] : []),
+      ...(this.canaryFunction ? [{ name: 'canary', id: 'CanaryFunction', fn: this.canaryFunction }] : []),
+    ];
   }
 
   private addDashboard(stage: HttpStage): Dashboard {

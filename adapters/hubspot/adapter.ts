@@ -11,7 +11,7 @@ import {
 import type { DestinationAdapter, Outcome } from '../../functions/ports.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import { acquireBefore, callTimeout, TIME_BUDGET_SPENT } from '../deadline.ts';
-import { RollingWindowLimiter } from '../rate-limit.ts';
+import { type RateLimiter, RollingWindowLimiter } from '../rate-limit.ts';
 import { type ContactInput, chunk, groupLeadsByEmail } from './contact-inputs.ts';
 import {
   describeError,
@@ -48,7 +48,7 @@ export interface HubspotAdapterOptions {
   /** Per HTTP call, default 10_000; capped at the time a deliver call's deadline leaves. */
   timeoutMs?: number;
   /** Injectable for tests. */
-  limiter?: RollingWindowLimiter;
+  limiter?: RateLimiter;
   /** The HubSpot account id; when given, delivered outcomes carry the contact's app URL. */
   portalId?: string;
 }
@@ -80,7 +80,8 @@ export function createHubspotAdapter(options: HubspotAdapterOptions): Destinatio
       const callMs = release ? callTimeout(timeoutMs, deadline) : undefined;
       return callMs === undefined ? { kind: 'late' } : await send(inputs, callMs);
     } finally {
-      release?.();
+      // A shared limiter's release is a write that must land before the invocation ends.
+      await release?.();
     }
   }
 

@@ -93,3 +93,15 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) runs.push(items.slice(i, i + size));
   return runs;
 }
+
+/**
+ * The extra properties with the lead id added under `leadIdProperty` (config; off when unset), so a
+ * person can go from a contact to the lead's log timeline. It wins over an `id` entry in `properties`.
+ */
+export function withLeadIdProperty(
+  properties: Readonly<Record<string, string>> | undefined,
+  leadIdProperty: string | undefined,
+): Record<string, string> | undefined {
+  if (leadIdProperty === undefined) return properties === undefined ? undefined : { ...properties };
+  return { ...properties, id: leadIdProperty };
+}

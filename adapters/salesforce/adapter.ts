@@ -2,7 +2,7 @@ import { Connection } from 'jsforce';
 import type { DestinationAdapter, Outcome } from '../../functions/ports.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import { acquireBefore, beforeDeadline, callTimeout, TIME_BUDGET_SPENT } from '../deadline.ts';
-import { RollingWindowLimiter } from '../rate-limit.ts';
+import { type RateLimiter, RollingWindowLimiter } from '../rate-limit.ts';
 import {
   clientCredentialsSession,
   fixedSession,
@@ -74,7 +74,7 @@ export interface SalesforceAdapterOptions {
   /** Per HTTP call (token and upsert). Default 30 000 ms; an upsert's is capped at what a deadline leaves. */
   timeoutMs?: number;
   /** Share one limiter between adapters that use the same org. */
-  limiter?: RollingWindowLimiter;
+  limiter?: RateLimiter;
 }
 
 interface Pending {

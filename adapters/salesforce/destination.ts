@@ -2,6 +2,7 @@ import type { SalesforceDestination } from '../../schemas/generated/config.ts';
 import type { DestinationClientsFactory } from '../destination-clients.ts';
 import { optional, requiredUrl } from '../destination-clients.ts';
 import { createSalesforceAdapter } from './adapter.ts';
+import { withLeadIdField } from './records.ts';
 
 /**
  * A Salesforce destination's clients: the upsert adapter, authenticated with an access token on
@@ -10,7 +11,7 @@ import { createSalesforceAdapter } from './adapter.ts';
 export const createSalesforceClients: DestinationClientsFactory<SalesforceDestination> = async (
   name,
   config,
-  { resolveSecret, sandboxUrl },
+  { resolveSecret, sandboxUrl, limiter },
 ) => {
   const { auth } = config;
   const resolvedAuth =
@@ -24,15 +25,24 @@ export const createSalesforceClients: DestinationClientsFactory<SalesforceDestin
           clientSecret: await resolveSecret(auth.clientSecret),
           loginUrl: requiredUrl(name, 'auth.loginUrl', auth.loginUrl ?? sandboxUrl),
         };
+  // Salesforce counts calls per org; the identity the adapter signs in with stands for it.
+  const account =
+    'accessToken' in resolvedAuth
+      ? `${resolvedAuth.instanceUrl}#${resolvedAuth.accessToken}`
+      : `${resolvedAuth.loginUrl}#${resolvedAuth.clientId}`;
+  const shared = config.rateLimit
+    ? limiter?.({ vendor: 'salesforce', account, limit: config.rateLimit })
+    : undefined;
   return {
     adapter: createSalesforceAdapter({
       auth: resolvedAuth,
       ...optional('apiVersion', config.apiVersion),
       ...optional('object', config.object),
       ...optional('externalIdField', config.externalIdField),
-      ...optional('fields', config.fields),
+      ...optional('fields', withLeadIdField(config.fields, config.leadIdField)),
       ...optional('fallbacks', config.fallbacks),
       ...optional('rateLimit', config.rateLimit),
+      ...optional('limiter', shared),
     }),
   };
 };

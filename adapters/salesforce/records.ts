@@ -102,3 +102,15 @@ function present(value: string | undefined): string | undefined {
   const trimmed = value?.trim();
   return trimmed ? trimmed : undefined;
 }
+
+/**
+ * The extra fields with the lead id added under `leadIdField` (config; off when unset), so a person
+ * can go from a record to the lead's log timeline. It wins over an `id` entry in `fields`.
+ */
+export function withLeadIdField(
+  fields: Readonly<Record<string, string>> | undefined,
+  leadIdField: string | undefined,
+): Record<string, string> | undefined {
+  if (leadIdField === undefined) return fields === undefined ? undefined : { ...fields };
+  return { ...fields, id: leadIdField };
+}

@@ -1,6 +1,6 @@
 import type { DeliveredRef, DeliveredStore, DestinationAdapter, Outcome } from '../../functions/ports.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
-import type { RollingWindowLimiter } from '../rate-limit.ts';
+import type { RateLimiter } from '../rate-limit.ts';
 import type { SlackMessage } from './blocks.ts';
 import { type FoldOptions, postFolded } from './fold.ts';
 import { leadAlertMessage, leadDigestLine, leadDigestMessage } from './lead-message.ts';
@@ -26,7 +26,7 @@ export interface SlackAdapterOptions {
   /** Default 10 s per request; capped at the time a deliver call's deadline leaves. */
   timeoutMs?: number;
   /** Share one limiter with anything else posting to the same channel (e.g. ops alerts). */
-  limiter?: RollingWindowLimiter;
+  limiter?: RateLimiter;
   /** More than this many leads in one batch become digest messages; default 3. */
   digestThreshold?: number;
   /** Workspace URL (https://acme.slack.com) for message permalinks in delivery refs; omitted otherwise. */

@@ -1,6 +1,6 @@
 import { type Logger, LogLevel, WebClient } from '@slack/web-api';
 import { acquireBefore, callTimeout, TIME_BUDGET_SPENT } from '../deadline.ts';
-import { RollingWindowLimiter } from '../rate-limit.ts';
+import { type RateLimiter, RollingWindowLimiter } from '../rate-limit.ts';
 import type { SlackMessage } from './blocks.ts';
 import { type ClassifiedFailure, classifySlackFailure } from './classify.ts';
 
@@ -19,7 +19,7 @@ export interface SlackPosterOptions {
   /** Used when no `limiter` is given. */
   rateLimit?: { requests: number; perSeconds: number };
   /** Share one limiter between everything that posts to the same channel. */
-  limiter?: RollingWindowLimiter;
+  limiter?: RateLimiter;
   timeoutMs?: number;
   /** Workspace URL (https://acme.slack.com) to build message permalinks from; without it refs carry no url. */
   workspaceUrl?: string;
@@ -62,7 +62,7 @@ export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
       const release = await acquireBefore(limiter, deadline);
       const callMs = release ? callTimeout(timeoutMs, deadline) : undefined;
       if (!release || callMs === undefined) {
-        release?.();
+        await release?.();
         return { ok: false, outcome: TIME_BUDGET_SPENT, scope: 'channel' };
       }
       const caller = callMs < timeoutMs ? clientWith(callMs) : client;
@@ -81,12 +81,13 @@ export function createSlackPoster(options: SlackPosterOptions): SlackPoster {
       } catch (error) {
         const failure = classifySlackFailure(error);
         const { outcome } = failure;
-        release();
+        await release();
         // Nothing else goes to this channel before Slack said it may.
         if (outcome.status === 'retry' && outcome.retryAfterMs) limiter.pause(outcome.retryAfterMs);
         return { ok: false, ...failure };
       } finally {
-        release();
+        // A shared limiter's release is a write that must land before the invocation ends.
+        await release();
       }
     },
   };

@@ -3,6 +3,8 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 import { describeErrors, validateLeadReceived, validateOpsAlert } from '../../schemas/validate.ts';
+import { isCanaryLead } from '../canary/settings.ts';
+import { traceKeys } from '../observability/trace-context.ts';
 import type { DeliveryQueue, DestinationAdapter, OpsAlertSink, Outcome } from '../ports.ts';
 import { LEAD_RECEIVED, OPS_ALERT } from '../routing/rules.ts';
 import {
@@ -37,6 +39,11 @@ export interface DeliverDependencies {
   logger: Logger;
   /** Told what each batch came to, from the actions actually carried out (metrics on AWS). */
   onBatch?: (summary: BatchSummary) => void;
+  /**
+   * settings.canary.source: its canary leads (isCanaryLead) are counted, never handed to the
+   * adapter, so vendors never get test records. @default none
+   */
+  canarySource?: string;
   random?: () => number;
   now?: () => number;
 }
@@ -64,16 +71,21 @@ export interface BatchSummary {
   deferred: number;
   /** Actions that failed: those messages come back after their visibility timeout. */
   unsettled: number;
+  /** Canary leads taken off the queue without a vendor call (not in `delivered`). */
+  canaryDelivered: number;
+  /** For each delivered lead, milliseconds from its acknowledgement (receivedAt) to now: the SLO's figure. */
+  ackToCrmMs: number[];
 }
 
 type Item =
-  | { record: SQSRecord; attempt: number; kind: 'lead'; lead: Lead }
+  | { record: SQSRecord; attempt: number; kind: 'lead'; lead: Lead; traceparent?: string }
   | { record: SQSRecord; attempt: number; kind: 'alert'; alert: OpsAlert }
   | { record: SQSRecord; attempt: number; kind: 'invalid'; reason: string };
 
-/** An adapter's outcome, or: not tried, as the invocation's time ran out. */
-type Settled = Outcome | { status: 'deferred' };
+/** An adapter's outcome, or: not tried, as the invocation's time ran out, or a canary (never tried). */
+type Settled = Outcome | { status: 'deferred' } | { status: 'canary' };
 const deferred: Settled = { status: 'deferred' };
+const canary: Settled = { status: 'canary' };
 
 /**
  * The SQS-batch side of a destination: hands leads to the vendor adapter in batches of its size,
@@ -111,7 +123,12 @@ export function createDeliver(
     const outcomes = new Map<SQSRecord, Settled>();
 
     const leadItems = items.filter((item) => item.kind === 'lead');
-    for (const [record, outcome] of await deliverLeads(deps.adapter, leadItems, budget))
+    const { canarySource } = deps;
+    const isCanary = (item: Extract<Item, { kind: 'lead' }>) =>
+      canarySource !== undefined && isCanaryLead(item.lead, canarySource);
+    for (const item of leadItems) if (isCanary(item)) outcomes.set(item.record, canary);
+    const realLeads = leadItems.filter((item) => !isCanary(item));
+    for (const [record, outcome] of await deliverLeads(deps.adapter, realLeads, budget))
       outcomes.set(record, outcome);
 
     const alertItems = items.filter((item) => item.kind === 'alert');
@@ -142,6 +159,8 @@ export function createDeliver(
       blocked: 0,
       deferred: 0,
       unsettled: 0,
+      canaryDelivered: 0,
+      ackToCrmMs: [],
     };
     const alerts: OpsAlert[] = [];
     let blockedReason: string | undefined;
@@ -149,10 +168,21 @@ export function createDeliver(
       items.map(async (item) => {
         const outcome = outcomes.get(item.record) ?? missing;
         const leadId = item.kind === 'lead' ? item.lead.id : item.record.messageId;
+        // One line per lead, keyed like ingest's, so a lead's timeline is one query on its correlation id.
+        const trace = item.kind === 'lead' ? leadTrace(item) : {};
+        if (item.kind === 'lead')
+          deps.logger.info('Lead outcome', outcomeLog(deps.destination, item, outcome));
         try {
           switch (outcome.status) {
             case 'delivered':
               summary.delivered++;
+              if (item.kind === 'lead') {
+                const receivedAt = Date.parse(item.lead.receivedAt);
+                if (Number.isFinite(receivedAt)) summary.ackToCrmMs.push(Math.max(0, now() - receivedAt));
+              }
+              return;
+            case 'canary':
+              summary.canaryDelivered++;
               return;
             case 'rejected':
               await deadLetter(item, outcome.reason);
@@ -200,6 +230,7 @@ export function createDeliver(
           deps.logger.error('Could not act on a delivery outcome', {
             destination: deps.destination,
             leadId,
+            ...trace,
             error: error as Error,
           });
         }
@@ -240,6 +271,24 @@ export function createDeliver(
 
 const missing: Outcome = { status: 'retry', reason: 'the adapter returned no outcome for this lead' };
 
+/** The keys that tie a lead's deliver lines to its ingest lines: correlation id and traceparent. */
+function leadTrace(item: Extract<Item, { kind: 'lead' }>) {
+  return traceKeys({ correlationId: item.lead.correlationId, traceparent: item.traceparent });
+}
+
+/** A lead's outcome as logged: ids and what happened, never the lead's fields (the logger redacts the rest). */
+function outcomeLog(destination: string, item: Extract<Item, { kind: 'lead' }>, outcome: Settled) {
+  return {
+    destination,
+    leadId: item.lead.id,
+    ...leadTrace(item),
+    outcome: outcome.status,
+    attempt: item.attempt,
+    ...('reason' in outcome ? { reason: outcome.reason } : {}),
+    ...(outcome.status === 'delivered' && outcome.ref ? { recordId: outcome.ref.id } : {}),
+  };
+}
+
 /**
  * When the lead was first received: the horizon measures how long delivery has been tried, not how
  * long the lead waited behind others (a rate-guard backlog after an outage must not use up the
@@ -268,8 +317,10 @@ function readRecord(record: SQSRecord): Item {
     return { record, attempt, kind: 'invalid', reason: 'message body is not JSON' };
   }
   if (envelope['detail-type'] === LEAD_RECEIVED) {
-    if (validateLeadReceived(envelope.detail))
-      return { record, attempt, kind: 'lead', lead: envelope.detail.lead };
+    if (validateLeadReceived(envelope.detail)) {
+      const { lead, traceparent } = envelope.detail;
+      return { record, attempt, kind: 'lead', lead, ...(traceparent ? { traceparent } : {}) };
+    }
     return {
       record,
       attempt,

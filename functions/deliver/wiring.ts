@@ -6,6 +6,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
+import { canarySourceOf } from '../canary/settings.ts';
 import type { AlertPublisher, DeliveryQueue, DestinationAdapter, OpsAlertSink } from '../ports.ts';
 import { type BackoffPolicy, retryPlan } from './backoff.ts';
 import { type BatchSummary, createDeliver } from './deliver.ts';
@@ -26,6 +27,7 @@ export function wireDeliver(options: {
   // The same plan sets the queue's redrive count (infra/lead-pipeline.ts, local/embedded-store.ts).
   // Tests shorten the timing; the plan (and so the queue) is from the config alone.
   const plan = retryPlan({ horizonSeconds: delivery?.retryHorizonSeconds });
+  const canarySource = canarySourceOf(options.config);
   return createDeliver({
     destination: options.destination,
     adapter: options.adapter,
@@ -38,5 +40,6 @@ export function wireDeliver(options: {
     raiseAlerts: options.publishAlerts,
     logger: options.logger,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
+    ...(canarySource !== undefined ? { canarySource } : {}),
   });
 }

@@ -16,6 +16,7 @@ import { bodyDeliveryId, bodySha256, leadIdFor } from '../lead/identity.ts';
 import { mapPayload } from '../mapping/index.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
 import { type MappedLead, MappingError, type MappingInput } from '../mapping/types.ts';
+import { parseTraceparent, traceKeys } from '../observability/trace-context.ts';
 import type { QuarantineStore, SecretResolver } from '../ports.ts';
 import { type AlertPublisher, type LeadPublisher, PublishError } from '../ports.ts';
 import { replayableHeaders } from '../quarantine/replayable-headers.ts';
@@ -66,7 +67,9 @@ interface Delivery {
   key: string;
   leadId: string;
   lead?: Lead;
-  quarantine?: { code: string; message: string };
+  /** The sender's valid W3C traceparent, carried in the lead.received event. */
+  traceparent?: string | undefined;
+  quarantine?: { code: string; message: string } | undefined;
 }
 
 interface Accepted {
@@ -112,7 +115,7 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
       let refused: { code: string; message: string } | undefined;
       if (delivery.lead) {
         try {
-          await deps.publish([leadReceived(delivery.lead, now())]);
+          await deps.publish([leadReceived(delivery.lead, now(), delivery.traceparent)]);
           return { leadId: delivery.leadId, status: 'accepted' };
         } catch (error) {
           // A refusal no retry can change (the bus rejects the event itself) is set aside, not answered 503
@@ -176,6 +179,10 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     const deliveryId = senderDeliveryId ?? bodyDeliveryId(sourceName, request.body);
     const leadId = leadIdFor(sourceName, deliveryId);
     const correlationId = verified.deliveryId ?? senderDeliveryId ?? requestId;
+    // From here on every line of this webhook carries the id the lead and its event carry (the host may
+    // have set a provisional one from the headers, before the payload could name its delivery).
+    deps.logger.setCorrelationId(correlationId);
+    const traceparent = parseTraceparent(request.headers.traceparent);
     let lead: Lead | undefined;
     if (mapped) {
       const built = leadFromMapped(mapped, {
@@ -197,12 +204,16 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
       // A copy of a delivery still being handled waits briefly for it (in-progress.ts).
       result = await retryWhileInProgress(
         () =>
-          acceptOnce({ key: `${sourceName}#${deliveryId}`, leadId, lead, quarantine: problem }, sourceName, {
-            body: request.body,
-            contentType,
-            deliveryId,
-            headers: request.headers,
-          }),
+          acceptOnce(
+            { key: `${sourceName}#${deliveryId}`, leadId, lead, traceparent, quarantine: problem },
+            sourceName,
+            {
+              body: request.body,
+              contentType,
+              deliveryId,
+              headers: request.headers,
+            },
+          ),
         deps.inProgressWait,
       );
     } catch (error) {
@@ -233,7 +244,7 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     const logFields = {
       source: sourceName,
       leadId,
-      correlationId,
+      ...traceKeys({ correlationId, traceparent }),
       status: result.duplicate ? 'duplicate' : result.status,
     };
     if (result.status === 'quarantined' && !result.duplicate)
@@ -340,14 +351,15 @@ export function leadFromMapped(
 /** The allow-list lives with the quarantine it serves; re-exported for the callers that import it from here. */
 export { replayableHeaders };
 
-/** The lead.received event detail for a lead. */
-export function leadReceived(lead: Lead, at: Date): LeadReceivedEvent {
+/** The lead.received event detail for a lead, with the sender's W3C traceparent when it gave a valid one. */
+export function leadReceived(lead: Lead, at: Date, traceparent?: string): LeadReceivedEvent {
   return {
     event_id: randomUUID(),
     event_type: LEAD_RECEIVED,
     source: lead.source,
     timestamp: at.toISOString(),
     correlation_id: lead.correlationId,
+    ...(traceparent ? { traceparent } : {}),
     schema_version: 1,
     lead,
   };

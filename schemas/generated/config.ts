@@ -54,6 +54,8 @@ export interface Settings {
   maxBodyBytes?: number;
   alerts?: AlertsSettings;
   rateLimitPerSource?: IngestRateLimit;
+  canary?: CanarySettings;
+  slo?: SloSettings;
 }
 /**
  * Where ops alerts go: a Slack destination and the channel for alerts, and (on AWS) who is notified through the alarm topic, which does not depend on that Slack destination.
@@ -78,6 +80,32 @@ export interface AlertsSettings {
 export interface IngestRateLimit {
   ratePerSecond: number;
   burst: number;
+}
+/**
+ * AWS only: a synthetic lead posted on a schedule to the canary source's own webhook URL, signed with its secret, through API Gateway, the bus and every destination's queue and deliver function. Deliver functions count it (CanaryDelivered) instead of sending it to the vendor; an alarm per destination fires when none arrives for two schedule periods. See docs/runbook.md.
+ */
+export interface CanarySettings {
+  /**
+   * Turn the schedule (and its alarms) off without removing the settings.
+   */
+  enabled?: boolean;
+  /**
+   * Lower-case letters, digits and dashes, starting with a letter, at most 40 characters (it becomes part of AWS resource names).
+   */
+  source: string;
+  /**
+   * Minutes between canaries; the alarm fires after two periods without one (CloudWatch evaluates at most a day).
+   */
+  rateMinutes?: number;
+}
+/**
+ * AWS only: service-level objectives, each with an alarm per destination.
+ */
+export interface SloSettings {
+  /**
+   * Most seconds from a lead's 202 to its delivery, at the 95th percentile over 5 minutes, for 3 periods in a row, before the destination's SLO alarm fires.
+   */
+  ackToCrmP95Seconds?: number;
 }
 export interface SourceConfig {
   description?: string;
@@ -184,6 +212,10 @@ export interface HubspotDestination {
   properties?: {
     [k: string]: string;
   };
+  /**
+   * Optional, off by default. A contact property (single-line text, created in HubSpot first) that receives the leadpipe lead id, so a person can go from the contact to the lead's log timeline (search the logs for that leadId, then its correlation_id). Contacts are merged by email: the property holds the latest lead's id.
+   */
+  leadIdProperty?: string;
   filter?: LeadFilter;
   delivery?: DeliveryConfig;
   rateLimit?: RateLimit;
@@ -259,6 +291,10 @@ export interface SalesforceDestination {
   fields?: {
     [k: string]: string;
   };
+  /**
+   * Optional, off by default. A text field (e.g. Leadpipe_Lead_Id__c, Text(64), created in Salesforce first) that receives the leadpipe lead id, so a person can go from the record to the lead's log timeline (search the logs for that leadId, then its correlation_id). Records are upserted by email: the field holds the latest lead's id.
+   */
+  leadIdField?: string;
   fallbacks?: SalesforceFallbacks;
   rateLimit?: RateLimit;
   filter?: LeadFilter;

@@ -13,6 +13,10 @@ export interface LeadReceivedEvent {
   source: string;
   timestamp: string;
   correlation_id: string;
+  /**
+   * The W3C traceparent the webhook came with, when it was valid (https://www.w3.org/TR/trace-context/#traceparent-header). Optional and additive: schema_version 1 events without it stay valid. Consumers log it; it is never used to route or deduplicate.
+   */
+  traceparent?: string;
   schema_version: 1;
   lead: Lead;
 }

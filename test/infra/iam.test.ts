@@ -36,7 +36,8 @@ function grantsOf(fn: LambdaFunction): { actions: string[]; resource: string; co
       const document = policy.Properties?.PolicyDocument as {
         Statement: { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown }[];
       };
-      return document.Statement.flatMap((statement) => {
+      // X-Ray's trace writes (active tracing) are on "*": their own test below.
+      return document.Statement.filter((statement) => !isTraceWrite(statement)).flatMap((statement) => {
         expect(statement.Effect).toBe('Allow');
         const actions = [statement.Action].flat();
         return [statement.Resource].flat().map((resource) => ({
@@ -47,6 +48,11 @@ function grantsOf(fn: LambdaFunction): { actions: string[]; resource: string; co
       });
     });
 }
+
+/** The statement active tracing adds to every function's role. */
+const TRACE_WRITES = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const isTraceWrite = (statement: { Action: string | string[] }) =>
+  JSON.stringify([statement.Action].flat().sort()) === JSON.stringify(TRACE_WRITES);
 
 const secretArn = (name: string) =>
   `arn:\${AWS::Partition}:secretsmanager:eu-west-1:111122223333:secret:${name}-??????`;
@@ -80,7 +86,7 @@ describe('IAM: each function reaches only its own table, bus, queues and secrets
     ['salesforce', [secretArn('leadpipe/salesforce')], false],
     ['slack', [parameterArn('/leadpipe/slack-bot-token')], true],
   ])(
-    'deliver %s: its log group, its queue and DLQ, the bus, its own secret (Slack: its own delivered records)',
+    'deliver %s: its log group, its queue and DLQ, the bus, its own secret, its vendor rate-limit items (Slack: its own delivered records)',
     (name, secrets, recordsDeliveries) => {
       const resources = synth.pipeline.destinations[name];
       if (!resources) throw new Error(`no destination ${name}`);
@@ -93,12 +99,18 @@ describe('IAM: each function reaches only its own table, bus, queues and secrets
           `${logicalId(resources.deadLetterQueue)}.Arn`,
           `${logicalId(synth.pipeline.bus)}.Arn`,
           ...secrets,
-          ...(recordsDeliveries ? [table] : []),
+          table,
         ].sort(),
       );
-      // Only batch reads and writes of its own `delivered#<name>#` items: never idempotency records or payloads.
-      expect(grants.filter((grant) => grant.resource === table)).toEqual(
-        recordsDeliveries
+      // Only its vendor's `limiter#<vendor>#` items (the shared rate limit) and batch reads and writes
+      // of its own `delivered#<name>#` items: never idempotency records or payloads.
+      expect(grants.filter((grant) => grant.resource === table)).toEqual([
+        {
+          actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+          resource: table,
+          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`limiter#${name}#*`] } },
+        },
+        ...(recordsDeliveries
           ? [
               {
                 actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
@@ -106,8 +118,8 @@ describe('IAM: each function reaches only its own table, bus, queues and secrets
                 condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`delivered#${name}#*`] } },
               },
             ]
-          : [],
-      );
+          : []),
+      ]);
       const onDeadLetters = grants
         .filter((grant) => grant.resource === `${logicalId(resources.deadLetterQueue)}.Arn`)
         .flatMap((grant) => grant.actions);
@@ -130,15 +142,24 @@ describe('IAM: each function reaches only its own table, bus, queues and secrets
     ]);
   });
 
-  it('grants nothing on "*", and no role carries a managed policy', () => {
+  it('grants nothing on "*" but X-Ray trace writes, and no role carries a managed policy', () => {
     const policies = resourcesOf(synth.template, 'AWS::IAM::Policy');
-    const resources = Object.values(policies).flatMap((policy) =>
-      (
-        (policy.Properties?.PolicyDocument ?? { Statement: [] }) as { Statement: { Resource: unknown }[] }
-      ).Statement.flatMap((s) => [s.Resource].flat()),
+    const statements = Object.values(policies).flatMap(
+      (policy) =>
+        (
+          (policy.Properties?.PolicyDocument ?? { Statement: [] }) as {
+            Statement: { Action: string | string[]; Resource: unknown }[];
+          }
+        ).Statement,
     );
-    expect(resources.length).toBeGreaterThan(0);
-    expect(resources.filter((resource) => resource === '*')).toEqual([]);
+    expect(statements.length).toBeGreaterThan(0);
+    const onEverything = statements.filter((s) => [s.Resource].flat().includes('*'));
+    // Only X-Ray's writes, which take no resource (one statement per traced function's role).
+    expect(onEverything.length).toBeGreaterThan(0);
+    for (const statement of onEverything) {
+      expect([statement.Action].flat().sort()).toEqual(TRACE_WRITES);
+      expect(statement.Resource).toBe('*');
+    }
     const roles = resourcesOf(synth.template, 'AWS::IAM::Role');
     for (const role of Object.values(roles)) expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
   });

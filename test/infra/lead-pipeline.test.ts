@@ -190,7 +190,7 @@ describe('LeadPipeline: functions', () => {
     });
   });
 
-  it('gives each deliver function its queue, DLQ and destination', () => {
+  it('gives each deliver function its queue, DLQ, destination and the table (its rate-limiter items)', () => {
     const fn = synth.pipeline.destinations.salesforce?.function as IConstruct;
     const resources = resourcesOf(synth.template, 'AWS::Lambda::Function');
     expect(resources[id(fn)]?.Properties?.Environment).toEqual({
@@ -202,6 +202,7 @@ describe('LeadPipeline: functions', () => {
         [ENVIRONMENT.deadLetterQueueUrl]: {
           Ref: id(synth.pipeline.destinations.salesforce?.deadLetterQueue as IConstruct),
         },
+        [ENVIRONMENT.tableName]: { Ref: id(synth.pipeline.table) },
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
@@ -264,7 +265,9 @@ describe('LeadPipeline: alarms and dashboard', () => {
     delete quiet.settings?.alerts;
     const result = synthPipeline(quiet);
     expect(result.pipeline.alarmFunction).toBeUndefined();
-    result.template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    // + 11: each function's own Errors and Throttles (ingest and 3 deliver: 8), each deliver function's Duration (3).
+    // + 3: each destination's ack→CRM p95 SLO (infra/slo.ts).
+    result.template.resourceCountIs('AWS::CloudWatch::Alarm', 7 + 11 + 3);
     result.template.resourceCountIs('AWS::Lambda::Function', 4);
   });
 

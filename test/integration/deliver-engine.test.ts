@@ -136,7 +136,17 @@ describe('createDeliver', () => {
       deadLetters: { visible: 0, inFlight: 0, delayed: 0 },
     });
     expect(h.summaries).toEqual([
-      { records: 2, delivered: 2, retried: 0, deadLettered: 0, blocked: 0, deferred: 0, unsettled: 0 },
+      {
+        records: 2,
+        delivered: 2,
+        retried: 0,
+        deadLettered: 0,
+        blocked: 0,
+        deferred: 0,
+        unsettled: 0,
+        canaryDelivered: 0,
+        ackToCrmMs: [expect.any(Number), expect.any(Number)],
+      },
     ]);
   });
 

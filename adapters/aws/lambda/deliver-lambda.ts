@@ -5,11 +5,13 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { BatchSummary } from '../../../functions/deliver/deliver.ts';
 import { wireDeliver } from '../../../functions/deliver/wiring.ts';
 import { createLogger } from '../../../functions/observability/logger.ts';
+import { createTracer, traceInvocation } from '../../../functions/observability/tracing.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../../../schemas/generated/config.ts';
 import type { DestinationClientsFactory } from '../../destination-clients.ts';
 import { createDeliveredStore } from '../delivered-store.ts';
 import { createSqsDeliveryQueue } from '../delivery-queue.ts';
 import { createAlertPublisher } from '../publisher.ts';
+import { sharedLimiters } from '../rate-limiter.ts';
 import { awsSecretResolver, type RefreshableSecretResolver, SECRET_CACHE_SECONDS } from '../secrets.ts';
 import { embeddedConfig } from './embedded-config.ts';
 import { ENVIRONMENT, readEnvironment } from './environment.ts';
@@ -28,6 +30,8 @@ export interface DeliverLambdaOptions {
   secretMaxAgeSeconds?: number;
   metrics?: PipelineMetrics;
   logger?: ReturnType<typeof createLogger>;
+  /** X-Ray (Powertools); a no-op outside Lambda. Clients given in the options are not instrumented. */
+  tracer?: ReturnType<typeof createTracer>;
   /**
    * Builds the destination's adapter (the vendor's real API unless config names a URL). The
    * deployed entries pass their own vendor's factory only, so each bundle carries one vendor SDK.
@@ -46,7 +50,7 @@ export class UnknownDestinationError extends Error {
  * One destination's deliver function as deployed: the shared delivery engine fed by the SQS event
  * source, with the vendor adapter built from secrets in Secrets Manager / SSM and rebuilt when they
  * rotate (see rotatingClients), alerts published to the bus, and EMF metrics: Delivered, Retried,
- * DeadLettered, Blocked.
+ * DeadLettered, Blocked, CanaryDelivered, AckToCrmMs.
  */
 export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambda {
   const env = readEnvironment(
@@ -62,23 +66,38 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
   const metrics =
     options.metrics ??
     powertoolsMetrics({ service: env.pipeline, dimensions: { destination: env.destination } });
+  const tracer = options.tracer ?? createTracer(`${env.pipeline}-deliver-${env.destination}`);
   const queue = createSqsDeliveryQueue({
-    sqs: options.sqs ?? new SQSClient({}),
+    sqs: options.sqs ?? tracer.captureAWSv3Client(new SQSClient({})),
     destination: env.destination,
     queueUrl: env.queueUrl,
     deadLetterQueueUrl: env.deadLetterQueueUrl,
   });
   const publishAlerts = createAlertPublisher({
-    client: options.eventbridge ?? new EventBridgeClient({}),
+    client: options.eventbridge ?? tracer.captureAWSv3Client(new EventBridgeClient({})),
     busName: env.busName,
     throttle: { repeatMinutes: options.config.settings?.alerts?.repeatMinutes },
   });
   const alerts = options.config.settings?.alerts;
-  // Set by the construct for destinations that record what they delivered (Slack).
+  // Set by the construct for every deliver function: the shared rate limits' items, and what
+  // Slack delivered. Without it (a test), each invocation environment keeps its own limits.
   const tableName = (options.env ?? process.env)[ENVIRONMENT.tableName];
-  const delivered = tableName
-    ? createDeliveredStore(options.dynamodb ?? new DynamoDBClient({}), tableName)
+  const dynamodb = tableName
+    ? (options.dynamodb ?? tracer.captureAWSv3Client(new DynamoDBClient({})))
     : undefined;
+  const delivered = dynamodb && tableName ? createDeliveredStore(dynamodb, tableName) : undefined;
+  const limiter =
+    dynamodb && tableName
+      ? sharedLimiters({
+          client: dynamodb,
+          tableName,
+          onFallback: ({ vendor, limit }) =>
+            logger.warn('Rate limit too large to share; it holds per execution environment only', {
+              vendor,
+              limit,
+            }),
+        })
+      : undefined;
   const maxAgeSeconds = options.secretMaxAgeSeconds ?? SECRET_CACHE_SECONDS;
   const clients = rotatingClients({
     build: (resolveSecret) =>
@@ -86,6 +105,7 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
         resolveSecret,
         ...(alerts?.destination === env.destination ? { alertsChannel: alerts.channel } : {}),
         ...(delivered ? { delivered } : {}),
+        ...(limiter ? { limiter } : {}),
       }),
     resolveSecret: options.secrets ?? awsSecretResolver({ maxAgeSeconds }),
     maxAgeMs: maxAgeSeconds * 1000,
@@ -120,19 +140,24 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
     logger.addContext(context);
     try {
       // The engine's time budget: no vendor call starts that could run into the timeout.
-      return await (await ready())(event, context);
+      return await traceInvocation(tracer, async () => (await ready())(event, context));
     } finally {
       metrics.flush();
     }
   };
 }
 
-/** Delivered, Retried, DeadLettered and Blocked: what the engine reports it did. */
-function countBatch(metrics: PipelineMetrics, summary: BatchSummary): void {
+/**
+ * Delivered, Retried, DeadLettered, Blocked and CanaryDelivered: what the engine reports it did;
+ * AckToCrmMs, one value per delivered lead (the SLO alarm's p95).
+ */
+export function countBatch(metrics: PipelineMetrics, summary: BatchSummary): void {
   if (summary.delivered > 0) metrics.count(METRIC.delivered, summary.delivered);
   if (summary.retried > 0) metrics.count(METRIC.retried, summary.retried);
   if (summary.deadLettered > 0) metrics.count(METRIC.deadLettered, summary.deadLettered);
   if (summary.blocked > 0) metrics.count(METRIC.blocked, summary.blocked);
+  if (summary.canaryDelivered > 0) metrics.count(METRIC.canaryDelivered, summary.canaryDelivered);
+  for (const milliseconds of summary.ackToCrmMs) metrics.measure?.(METRIC.ackToCrmMs, milliseconds);
 }
 
 type DestinationType = DestinationConfig['type'];

@@ -11,6 +11,8 @@ export const ENVIRONMENT = {
   destination: 'LEADPIPE_DESTINATION',
   queueUrl: 'LEADPIPE_QUEUE_URL',
   deadLetterQueueUrl: 'LEADPIPE_DLQ_URL',
+  /** The canary source's webhook URL on the deployed API (the canary function posts to it). */
+  canaryUrl: 'LEADPIPE_CANARY_URL',
 } as const;
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT;

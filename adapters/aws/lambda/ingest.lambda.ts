@@ -4,6 +4,8 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { HttpResult } from '../../../functions/http/middleware.ts';
 import { wireIngest } from '../../../functions/ingest/wiring.ts';
 import { createLogger } from '../../../functions/observability/logger.ts';
+import { parseTraceparent } from '../../../functions/observability/trace-context.ts';
+import { createTracer, traceInvocation } from '../../../functions/observability/tracing.ts';
 import type { SecretResolver } from '../../../functions/ports.ts';
 import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
 import { createIdempotencyStore } from '../idempotency-store.ts';
@@ -24,6 +26,8 @@ export interface IngestLambdaOptions {
   secrets?: SecretResolver;
   metrics?: PipelineMetrics;
   logger?: ReturnType<typeof createLogger>;
+  /** X-Ray (Powertools); a no-op outside Lambda. Clients given in the options are not instrumented. */
+  tracer?: ReturnType<typeof createTracer>;
   /** The clock signatures' timestamps are checked against. */
   now?: () => Date;
 }
@@ -38,8 +42,9 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
   const env = readEnvironment(['pipeline', 'tableName', 'busName'], options.env);
   const logger = options.logger ?? createLogger({ serviceName: `${env.pipeline}-ingest` });
   const metrics = options.metrics ?? powertoolsMetrics({ service: env.pipeline });
-  const dynamodb = options.dynamodb ?? new DynamoDBClient({});
-  const eventbridge = options.eventbridge ?? new EventBridgeClient({});
+  const tracer = options.tracer ?? createTracer(`${env.pipeline}-ingest`);
+  const dynamodb = options.dynamodb ?? tracer.captureAWSv3Client(new DynamoDBClient({}));
+  const eventbridge = options.eventbridge ?? tracer.captureAWSv3Client(new EventBridgeClient({}));
   const publishOptions = { client: eventbridge, busName: env.busName };
   const handler = wireIngest({
     config: options.config,
@@ -61,11 +66,20 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
 
   return async (event, context) => {
     logger.addContext(context);
+    // Provisional: ingest sets the one the lead carries once it has read the payload (functions/ingest/ingest.ts).
     logger.setCorrelationId(correlationIdFor(event, options.config));
+    const traceparent = parseTraceparent(event.headers?.traceparent);
+    if (traceparent) logger.appendKeys({ traceparent });
     try {
-      const response = await handler(event, context);
-      countAnswer(metrics, response);
-      return response;
+      return await traceInvocation(
+        tracer,
+        async () => {
+          const response = await handler(event, context);
+          countAnswer(metrics, response);
+          return response;
+        },
+        () => ({ correlation_id: String(logger.getCorrelationId() ?? ''), traceparent }),
+      );
     } finally {
       metrics.flush();
       logger.resetKeys();

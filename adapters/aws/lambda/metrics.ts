@@ -13,6 +13,10 @@ export const METRIC = {
   retried: 'Retried',
   deadLettered: 'DeadLettered',
   blocked: 'Blocked',
+  /** Canary leads a deliver function took off its queue (counted, not sent to the vendor). */
+  canaryDelivered: 'CanaryDelivered',
+  /** Milliseconds from a lead's 202 to its delivery, one value per lead: the ack→CRM SLO's p95. */
+  ackToCrmMs: 'AckToCrmMs',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -20,6 +24,8 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 /** What handlers count; the Powertools implementation writes EMF, tests pass a recorder. */
 export interface PipelineMetrics {
   count(name: MetricName, value?: number): void;
+  /** Records one duration in milliseconds (percentiles are computed by CloudWatch). A recorder may leave it out. */
+  measure?(name: MetricName, milliseconds: number): void;
   /** Writes what was counted; called once per invocation. */
   flush(): void;
 }
@@ -41,6 +47,11 @@ export function powertoolsMetrics(options: {
   return {
     count(name, value = 1) {
       metrics.addMetric(name, MetricUnit.Count, value);
+      counted = true;
+    },
+    measure(name, milliseconds) {
+      // Powertools writes the values of one name as an EMF array (flushing at 100), each a sample.
+      metrics.addMetric(name, MetricUnit.Milliseconds, milliseconds);
       counted = true;
     },
     flush() {
