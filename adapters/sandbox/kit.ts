@@ -294,7 +294,11 @@ export function readBodyWithin(req: IncomingMessage, limit: number): Promise<Buf
       chunks.length = 0;
       resolve(undefined);
     };
-    const onEnd = () => resolve(Buffer.concat(chunks));
+    const onEnd = () => {
+      // Every request closes after its end: no error to build then (it would be thrown away).
+      req.off('close', onClose);
+      resolve(Buffer.concat(chunks));
+    };
     const onError = (error: Error) => reject(error);
     // A sender that hangs up mid-body ends the wait (and frees what was read).
     const onClose = () => reject(new Error('The sender closed the connection before the body ended'));

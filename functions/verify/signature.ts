@@ -1,8 +1,27 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, createSecretKey, KeyObject, timingSafeEqual } from 'node:crypto';
 import { UnusableSecretError, WebhookVerificationError } from './types.ts';
 
 export type HmacAlgorithm = 'sha1' | 'sha256' | 'sha512';
 export type SignatureEncoding = 'hex' | 'base64';
+
+/**
+ * Keys imported once: importing a key (createSecretKey, or createHmac with raw bytes) costs about
+ * five times the HMAC of a webhook body, and a source's few secrets sign every request. Bounded,
+ * so rotating secrets cannot grow it without end.
+ */
+const importedKeys = new Map<string, KeyObject>();
+const MAX_IMPORTED_KEYS = 64;
+
+/** The key `id` names, imported from `bytes()` the first time it is asked for. */
+export function importedKey(id: string, bytes: () => Buffer): KeyObject {
+  let key = importedKeys.get(id);
+  if (!key) {
+    if (importedKeys.size >= MAX_IMPORTED_KEYS) importedKeys.clear();
+    key = createSecretKey(bytes());
+    importedKeys.set(id, key);
+  }
+  return key;
+}
 
 /**
  * HMAC of the parts, concatenated as bytes (strings as UTF-8), in the given encoding. An empty key
@@ -10,14 +29,21 @@ export type SignatureEncoding = 'hex' | 'base64';
  */
 export function computeHmac(
   algorithm: HmacAlgorithm,
-  key: string | Buffer,
+  key: string | Buffer | KeyObject,
   parts: readonly (string | Buffer)[],
   encoding: SignatureEncoding,
 ): string {
-  if (key.length === 0) {
+  const size = key instanceof KeyObject ? (key.symmetricKeySize ?? 0) : key.length;
+  if (size === 0) {
     throw new UnusableSecretError('A signing secret is empty: a signature keyed with it would prove nothing');
   }
-  const mac = createHmac(algorithm, key);
+  const imported =
+    key instanceof KeyObject
+      ? key
+      : typeof key === 'string'
+        ? importedKey(`utf8:${key}`, () => Buffer.from(key, 'utf8'))
+        : key;
+  const mac = createHmac(algorithm, imported);
   for (const part of parts) mac.update(part);
   return mac.digest(encoding);
 }

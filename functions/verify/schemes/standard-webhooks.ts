@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
+import { type KeyObject, randomUUID } from 'node:crypto';
 import { readHeader } from '../headers.ts';
-import { assertAnySignatureMatches, computeHmac } from '../signature.ts';
+import { assertAnySignatureMatches, computeHmac, importedKey } from '../signature.ts';
 import { assertWithinTolerance, parseUnixTimestamp } from '../timestamp.ts';
 import {
   type SignatureScheme,
@@ -39,14 +39,14 @@ export function standardWebhooksSecretProblem(secret: string): string | undefine
  * The key bytes of a `whsec_<base64>` secret (the prefix is optional, as in the reference libraries).
  * An empty key is refused here too, whatever resolved it: anyone can sign with no key.
  */
-function secretKey(secret: string): Buffer {
+function secretKey(secret: string): KeyObject {
   const { key } = keyOf(secret);
   if (key.length === 0) {
     throw new UnusableSecretError(
       'A Standard Webhooks secret decodes to an empty key: it would prove nothing',
     );
   }
-  return key;
+  return importedKey(`whsec:${secret}`, () => key);
 }
 
 function signContent(secret: string, id: string, timestamp: string, body: Buffer): string {
