@@ -15,6 +15,8 @@ export interface CommandContext {
 /** One CLI command: its usage lines and what it runs. Returns the exit code. */
 export interface Command {
   usage: string;
+  /** One or more example invocations, shown by `leadpipe <command> --help`. */
+  example: string;
   /** Flags this command accepts (all strings or booleans). */
   flags?: Record<string, { type: 'string' | 'boolean'; short?: string }>;
   run(context: CommandContext): Promise<number>;

@@ -14,6 +14,7 @@ import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../adapt
 import type { Sandbox } from '../adapters/sandbox/kit.ts';
 import { createSlackSandbox, type SlackSandboxOptions } from '../adapters/slack/sandbox.ts';
 import type { BackoffPolicy } from '../functions/deliver/backoff.ts';
+import type { BatchSummary } from '../functions/deliver/deliver.ts';
 import { wireDeliver } from '../functions/deliver/wiring.ts';
 import type { ThrottleOptions } from '../functions/ingest/throttle.ts';
 import { wireIngest } from '../functions/ingest/wiring.ts';
@@ -22,7 +23,8 @@ import type { DeliveredStore, DeliveryQueue, SecretResolver } from '../functions
 import { resolveSigningSecrets } from '../functions/verify/index.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
 import { openEmbeddedStore } from './embedded-store.ts';
-import { createLocalServer, type LocalRoutes } from './http-server.ts';
+import { createLocalServer, type LocalRoutes, type Readiness } from './http-server.ts';
+import { createHostMetrics } from './metrics.ts';
 import { isLoopback, SettingsError } from './settings.ts';
 
 /** Locally a batch is handled in well under this; a crash is recovered at the next start instead. */
@@ -118,10 +120,19 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     removeExpiredDeliveries(database);
 
     const sandboxes = createSandboxes(mounted, options.sandboxes);
-    const consumers: Consumer[] = [];
+    const destinations = Object.keys(config.destinations);
+    const deliveryQueues = Object.fromEntries(destinations.map((name) => [name, queues.deliveryQueue(name)]));
+    const consuming = new Set<string>();
+    const metrics = createHostMetrics({
+      sources: Object.keys(config.sources),
+      queues: deliveryQueues,
+      quarantined: async () => (await store.quarantine.list()).length,
+    });
     const routes: LocalRoutes = {
       sandboxes,
-      health: async () => health(database, routes, consumers.length, Object.keys(config.destinations).length),
+      ready: async () => readiness(database, routes, destinations, consuming),
+      metrics: () => metrics.scrape(),
+      observeWebhook: (observation) => metrics.observeWebhook(observation),
     };
     const server = createLocalServer(routes);
     await new Promise<void>((resolve, reject) => {
@@ -159,7 +170,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     routes.ingest = (event, context) => inWriteScope(database, () => ingest(event, context));
 
     const startConsumers: (() => void)[] = [];
-    for (const name of Object.keys(config.destinations)) {
+    for (const name of destinations) {
       startConsumers.push(
         await prepareConsumer(name, {
           options,
@@ -169,8 +180,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           logger,
           // Only the mounted ones: a destination can reach no other sandbox.
           sandboxUrls: Object.fromEntries(mounted.map((vendor) => [vendor, `${sandboxUrl}/${vendor}`])),
+          onBatch: (summary) => metrics.countBatch(name, summary),
           started: (consumer) => {
-            consumers.push(consumer);
+            consuming.add(name);
             // Consumers end before the server and the database they use.
             stack.push(() => consumer.end());
           },
@@ -186,9 +198,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       url,
       port,
       sandboxes,
-      queues: Object.fromEntries(
-        Object.keys(config.destinations).map((name) => [name, queues.deliveryQueue(name)]),
-      ),
+      queues: deliveryQueues,
       database: database.location,
       durability: database.durability,
       published: bus.counts,
@@ -266,6 +276,7 @@ async function prepareConsumer(
     delivered: DeliveredStore;
     logger: Logger;
     sandboxUrls: SandboxUrls;
+    onBatch: (summary: BatchSummary) => void;
     started: (consumer: Consumer) => void;
   },
 ): Promise<() => void> {
@@ -289,6 +300,7 @@ async function prepareConsumer(
     publishAlerts: context.bus.publishAlerts,
     logger,
     ...(options.deliverTiming ? { timing: options.deliverTiming } : {}),
+    onBatch: context.onBatch,
   });
   return () =>
     context.started(
@@ -310,12 +322,16 @@ async function prepareConsumer(
     );
 }
 
-async function health(
+/**
+ * GET /ready: the database answers, ingest is wired (the config was loaded and its secrets
+ * resolved), and each destination's consumer is started (not yet, with `deliver: false`).
+ */
+export async function readiness(
   database: EmbeddedDatabase,
   routes: LocalRoutes,
-  consumers: number,
-  destinations: number,
-): Promise<{ ok: boolean; components: Record<string, string> }> {
+  destinations: readonly string[],
+  consuming: ReadonlySet<string>,
+): Promise<Readiness> {
   const components: Record<string, string> = {};
   try {
     database.db.prepare('SELECT 1').get();
@@ -324,6 +340,7 @@ async function health(
     components.database = `down: ${(error as Error).name}`;
   }
   components.ingest = routes.ingest ? 'ok' : 'starting';
-  components.delivery = consumers === destinations ? 'ok' : 'starting';
-  return { ok: Object.values(components).every((state) => state === 'ok'), components };
+  for (const name of destinations)
+    components[`delivery:${name}`] = consuming.has(name) ? 'ok' : 'not started';
+  return { ready: Object.values(components).every((state) => state === 'ok'), components };
 }

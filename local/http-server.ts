@@ -9,6 +9,7 @@ import {
 } from '../adapters/sandbox/kit.ts';
 import { internalError } from '../functions/http/errors.ts';
 import type { HttpResult } from '../functions/http/middleware.ts';
+import type { WebhookObservation } from './metrics.ts';
 
 /** API Gateway HTTP APIs refuse bodies over 10 MB before any Lambda runs. */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -20,7 +21,18 @@ export interface LocalRoutes {
   ingest?: (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
   /** Only the sandboxes some destination uses; any other /sandbox/{vendor} is a 404. */
   sandboxes: Readonly<Record<string, Sandbox>>;
-  health: () => Promise<{ ok: boolean; components: Record<string, string> }>;
+  /** GET /ready (and /health, its alias): whether every piece is up, and which is not. */
+  ready: () => Promise<Readiness>;
+  /** GET /metrics: the Prometheus text exposition. */
+  metrics: () => Promise<{ contentType: string; body: string }>;
+  /** Told of every answer the webhook route gives, the server's own refusals included. */
+  observeWebhook?: (observation: WebhookObservation) => void;
+}
+
+/** Each component's state: 'ok', or what it is waiting for. */
+export interface Readiness {
+  ready: boolean;
+  components: Record<string, string>;
 }
 
 /** A refusal of the local server itself, in the same JSON shape as every ingest refusal. */
@@ -34,13 +46,14 @@ interface Refusal {
 const NOT_FOUND: Refusal = {
   status: 404,
   code: 'not_found',
-  message: 'Nothing is served here: webhooks go to POST /webhooks/<source>, health to GET /health.',
+  message:
+    'Nothing is served here: webhooks go to POST /webhooks/<source>; GET /live, /ready (or /health) and /metrics report on the host.',
 };
 
 /**
  * The local stand-in for API Gateway: ANY /webhooks/{source} becomes an HTTP API v2 event for
- * the ingest handler, GET /health reports the pieces, and /sandbox/{vendor}/... reaches the
- * mounted vendor sandboxes. Every refusal is `{"error":{"code","message"}}`; an unexpected error
+ * the ingest handler, GET /live, /ready (alias /health) and /metrics report on the host, and
+ * /sandbox/{vendor}/... reaches the mounted vendor sandboxes. Every refusal is `{"error":{"code","message"}}`; an unexpected error
  * is the generic 500, never its own text.
  */
 export function createLocalServer(routes: LocalRoutes): Server {
@@ -96,20 +109,17 @@ async function route(routes: LocalRoutes, req: IncomingMessage, res: ServerRespo
         'No sandbox is mounted here: this host mounts only the sandboxes its destinations use (see its start banner).',
     });
   }
-  if (url.pathname === '/health') {
+  const probe = PROBES.get(url.pathname);
+  if (probe) {
     if (req.method !== 'GET') {
       return refuse(req, res, {
         status: 405,
         code: 'method_not_allowed',
-        message: `Health is read with GET, not ${req.method}.`,
+        message: `${probe} is read with GET, not ${req.method}.`,
         headers: { allow: 'GET' },
       });
     }
-    const health = await routes.health();
-    return send(res, health.ok ? 200 : 503, {
-      status: health.ok ? 'ok' : 'unavailable',
-      components: health.components,
-    });
+    return answerProbe(routes, url.pathname, res);
   }
   const webhook = /^\/webhooks\/([^/]+)\/?$/.exec(url.pathname);
   if (!webhook) return refuse(req, res, NOT_FOUND);
@@ -121,6 +131,16 @@ async function route(routes: LocalRoutes, req: IncomingMessage, res: ServerRespo
       message: 'The source in the path is not valid percent-encoding.',
     });
   }
+  const arrived = performance.now();
+  // Counted once the answer is written, whoever gave it (this server or the ingest handler).
+  res.once('finish', () =>
+    routes.observeWebhook?.({
+      source,
+      method: req.method ?? 'GET',
+      statusCode: res.statusCode,
+      seconds: (performance.now() - arrived) / 1000,
+    }),
+  );
   if (!routes.ingest) {
     return refuse(req, res, {
       status: 503,
@@ -138,6 +158,34 @@ async function route(routes: LocalRoutes, req: IncomingMessage, res: ServerRespo
     'apigw-requestid': event.requestContext.requestId,
   });
   res.end(result.isBase64Encoded ? Buffer.from(result.body ?? '', 'base64') : (result.body ?? ''));
+}
+
+/** The host's own GET endpoints, by path, with the name a wrong method's refusal gives. */
+const PROBES: ReadonlyMap<string, string> = new Map([
+  ['/live', 'Liveness'],
+  ['/ready', 'Readiness'],
+  ['/health', 'Health'],
+  ['/metrics', 'Metrics'],
+]);
+
+/**
+ * /live answers as long as the process does; /ready and its alias /health 200 when every
+ * component is ok, else 503 naming each; /metrics is Prometheus text.
+ */
+async function answerProbe(routes: LocalRoutes, path: string, res: ServerResponse): Promise<void> {
+  if (path === '/live') return send(res, 200, { status: 'live' });
+  if (path === '/metrics') {
+    const { contentType, body } = await routes.metrics();
+    res
+      .writeHead(200, { 'content-type': contentType, 'content-length': String(Buffer.byteLength(body)) })
+      .end(body);
+    return;
+  }
+  const readiness = await routes.ready();
+  return send(res, readiness.ready ? 200 : 503, {
+    status: readiness.ready ? 'ready' : 'not_ready',
+    components: readiness.components,
+  });
 }
 
 /** The request target as a URL, or undefined when it cannot be one. */

@@ -90,7 +90,7 @@ function printBanner(
     '',
     `  destinations: ${destinations.join(', ')}`,
     ...sandboxLines(host),
-    `  health    ${host.url}/health`,
+    `  probes    ${host.url}/live  ${host.url}/ready  ${host.url}/metrics (Prometheus)`,
     '',
     'Send a test lead (in another terminal):',
     `    npx leadpipe send ${sources.includes('typeform') ? 'typeform' : (sources[0] ?? '<source>')}`,

@@ -3,6 +3,7 @@ import type { RedriveProgress } from '../../functions/ports.ts';
 import type { Command, CommandContext } from '../context.ts';
 import { CliError } from '../errors.ts';
 import { awsDeliveryQueue, localDeliveryQueue, type OpenQueue } from '../queues.ts';
+import { didYouMean } from '../suggest.ts';
 
 /** Where the command writes; a test passes its own. */
 export interface Terminal {
@@ -17,6 +18,35 @@ const processTerminal: Terminal = {
 };
 
 const DEFAULT_LIST_LIMIT = 50;
+
+const SUBCOMMANDS = ['list', 'show', 'redrive'] as const;
+
+/** One dead letter in `list --json`: the fields of its text line, never the lead's personal data. */
+export interface DeadLetterListEntry {
+  messageId: string;
+  kind: DeadLetter['kind'];
+  leadId: string | null;
+  source: string | null;
+  attempts: number | null;
+  failedAt: string | null;
+  reason: string | null;
+  /** False when the queue's redrive policy moved it (the handler crashed or timed out): no reason recorded. */
+  hasLeadpipeAttributes: boolean;
+}
+
+/** The listing as data, for `list --json`: nulls where the text line shows "-". */
+export function listEntry(letter: DeadLetter): DeadLetterListEntry {
+  return {
+    messageId: letter.messageId,
+    kind: letter.kind,
+    leadId: letter.leadId ?? null,
+    source: letter.source ?? null,
+    attempts: letter.attempts ?? null,
+    failedAt: letter.failedAt ?? null,
+    reason: letter.reason === undefined ? null : oneLine(letter.reason),
+    hasLeadpipeAttributes: letter.hasLeadpipeAttributes,
+  };
+}
 
 /** One line per dead letter, for `list`: ids and reasons, never the lead's personal data. */
 export function listLine(letter: DeadLetter): string {
@@ -157,6 +187,17 @@ export async function runDlq(
       const limit = positiveInteger(flags.limit, 'limit') ?? DEFAULT_LIST_LIMIT;
       const depth = (await queue.depth()).deadLetters;
       const letters = (await queue.peekDeadLetters(limit)).map(describeDeadLetter);
+      if (flags.json === true) {
+        const listing = {
+          destination,
+          where: refs.where,
+          visible: depth.visible,
+          inFlight: depth.inFlight,
+          messages: letters.map(listEntry),
+        };
+        terminal.out(JSON.stringify(listing, null, 2));
+        return 0;
+      }
       terminal.out(
         `${depth.visible} message(s) in the ${destination} dead-letter queue on ${refs.where}${depth.inFlight ? ` (+${depth.inFlight} being read right now)` : ''}`,
       );
@@ -201,8 +242,14 @@ export async function runDlq(
       return 0;
     }
     default:
-      throw new CliError(`Unknown dlq subcommand "${subcommand}": use list, show or redrive.`);
+      throw unknownSubcommand(subcommand);
   }
+}
+
+function unknownSubcommand(subcommand: string): CliError {
+  return new CliError(
+    `Unknown dlq subcommand "${subcommand}".${didYouMean(subcommand, SUBCOMMANDS)} Use list, show or redrive.`,
+  );
 }
 
 /** `leadpipe dlq list|show|redrive <destination>` */
@@ -210,6 +257,7 @@ export const dlqCommand: Command = {
   usage: `dlq list <destination>          Count the destination's dead-lettered messages; one line each
                                  (lead id, source, attempts, failed at, reason; no personal data)
       --limit <n>                Lines to show (default ${DEFAULT_LIST_LIMIT})
+      --json                     The same fields as JSON, for scripts (still no personal data)
   dlq show <destination>         One dead-lettered message in full detail
       --lead <id>                The message of this lead (default: the first one)
       --with-lead                Also print the lead itself (name, email, ...): your own data,
@@ -220,7 +268,12 @@ export const dlqCommand: Command = {
                                  (default credential chain) instead of the local data dir
       --prefix <name>            Queue name prefix with --aws (default leadpipe)
       --region <region>          AWS region with --aws (default: from the AWS environment)`,
+  example: `leadpipe dlq list hubspot
+leadpipe dlq list hubspot --json
+leadpipe dlq show hubspot --lead <lead-id>
+leadpipe dlq redrive hubspot --aws --region eu-west-1`,
   flags: {
+    json: { type: 'boolean' },
     limit: { type: 'string' },
     lead: { type: 'string' },
     'with-lead': { type: 'boolean' },
@@ -230,13 +283,12 @@ export const dlqCommand: Command = {
   },
   async run(context) {
     const [subcommand, destination] = context.args;
+    if (subcommand && !(SUBCOMMANDS as readonly string[]).includes(subcommand))
+      throw unknownSubcommand(subcommand);
     if (!subcommand || !destination) {
       throw new CliError(
         'dlq needs a subcommand and a destination: leadpipe dlq list|show|redrive <destination>',
       );
-    }
-    if (!['list', 'show', 'redrive'].includes(subcommand)) {
-      throw new CliError(`Unknown dlq subcommand "${subcommand}": use list, show or redrive.`);
     }
     const refs = await openQueue(context, destination);
     try {

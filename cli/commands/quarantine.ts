@@ -9,6 +9,9 @@ import { formatSummaries, summarise } from '../../functions/quarantine/summary.t
 import { openEmbeddedStore } from '../../local/embedded-store.ts';
 import type { Command, CommandContext } from '../context.ts';
 import { CliError } from '../errors.ts';
+import { didYouMean } from '../suggest.ts';
+
+const SUBCOMMANDS = ['list', 'show', 'replay'] as const;
 
 /** Where the quarantine lives: the local data dir's database, or a deployed stack's table and bus. */
 export interface QuarantineTarget {
@@ -123,6 +126,9 @@ export const quarantineCommand: Command = {
                                  (signatures are not re-checked: they were verified on arrival)
       --aws --table <name> --bus <name> [--region <r>]
                                  A deployed stack instead of the local pipeline`,
+  example: `leadpipe quarantine list --source typeform --json
+leadpipe quarantine show <lead-id>
+leadpipe quarantine replay --all --source typeform`,
   flags: {
     source: { type: 'string' },
     json: { type: 'boolean' },
@@ -136,7 +142,12 @@ export const quarantineCommand: Command = {
   async run(context) {
     const [action, leadId] = context.args;
     if (action !== 'list' && action !== 'show' && action !== 'replay') {
-      throw new CliError('Usage: leadpipe quarantine list | show <lead-id> | replay <lead-id>... | --all');
+      const unknown = action
+        ? `Unknown quarantine subcommand "${action}".${didYouMean(action, SUBCOMMANDS)} `
+        : '';
+      throw new CliError(
+        `${unknown}Usage: leadpipe quarantine list | show <lead-id> | replay <lead-id>... | --all`,
+      );
     }
     if (action === 'show' && !leadId)
       throw new CliError('show needs a lead id: leadpipe quarantine show <lead-id>');

@@ -4,8 +4,8 @@ import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { SecretResolver } from '../../functions/ports.ts';
 import { schemeFor } from '../../functions/verify/index.ts';
+import { type RuntimeInfo, readRuntimeInfo } from '../../local/runtime-file.ts';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
-
 import type { Command } from '../context.ts';
 import { CliError } from '../errors.ts';
 
@@ -69,6 +69,43 @@ export async function sendTestLead(options: SendOptions): Promise<SendResult> {
   return { status: response.status, body: await response.text(), url };
 }
 
+/** Where `send` posts, and which setting said so (for messages). */
+export interface SendTarget {
+  baseUrl: string;
+  from: 'flag' | 'LEADPIPE_URL' | 'runtime' | 'port';
+  /** Why this URL, in words: "from --url", "from the running host (pid 12, …/runtime.json)", … */
+  reason: string;
+}
+
+/**
+ * The pipeline's URL, in order: --url, else LEADPIPE_URL, else the running host's URL from its
+ * runtime file (the port may be one PORT or the host picked), else PORT, else 3000.
+ */
+export function chooseSendTarget(input: {
+  flag?: string | undefined;
+  envUrl?: string | undefined;
+  runtime?: RuntimeInfo | undefined;
+  runtimeFile: string;
+  /** The PORT setting; undefined when PORT is not set. */
+  port?: number | undefined;
+}): SendTarget {
+  if (input.flag) return { baseUrl: input.flag, from: 'flag', reason: 'from --url' };
+  if (input.envUrl) return { baseUrl: input.envUrl, from: 'LEADPIPE_URL', reason: 'from LEADPIPE_URL' };
+  if (input.runtime) {
+    return {
+      baseUrl: input.runtime.url,
+      from: 'runtime',
+      reason: `from the running host (pid ${input.runtime.pid}, ${input.runtimeFile})`,
+    };
+  }
+  const port = input.port || 3000;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    from: 'port',
+    reason: `${input.port ? `from PORT=${input.port}` : 'the default port'}, as no running host was found in ${input.runtimeFile}`,
+  };
+}
+
 function samplePath(source: string, preset: string | undefined): string {
   const file = join(SAMPLES, `${preset ?? source}.json`);
   if (!preset || !existsSync(file)) {
@@ -83,16 +120,28 @@ function samplePath(source: string, preset: string | undefined): string {
 export const sendCommand: Command = {
   usage: `send <source> [payload-file]   Sign a payload with the source's scheme and secret and post it
                                  to the running pipeline (a built-in sample when no file is given)
-      --url <base>               Pipeline URL (default: LEADPIPE_URL, else http://127.0.0.1:$PORT or :3000)
+      --url <base>               Pipeline URL (default: LEADPIPE_URL, else the URL the running host wrote
+                                 to $LEADPIPE_DATA_DIR/runtime.json, else http://127.0.0.1:$PORT or :3000)
       --content-type <type>      Content type of the payload file (default: from its extension)`,
+  example: `leadpipe send typeform
+leadpipe send demo ./my-form.json
+leadpipe send typeform --url http://127.0.0.1:4210`,
   flags: { url: { type: 'string' }, 'content-type': { type: 'string' } },
   async run({ args, flags, settings, config, secrets }) {
     const [source, payloadFile] = args;
     if (!source) throw new CliError('send needs a source name: leadpipe send <source> [payload-file]');
     const { resolveSecret, developmentSecretsUsed } = secrets();
-    const baseUrl = String(
-      flags.url ?? process.env.LEADPIPE_URL ?? `http://127.0.0.1:${settings.port || 3000}`,
-    );
+    const target = chooseSendTarget({
+      flag: typeof flags.url === 'string' ? flags.url : undefined,
+      envUrl: process.env.LEADPIPE_URL,
+      runtime: await readRuntimeInfo(settings.dataDir),
+      runtimeFile: join(settings.dataDir, 'runtime.json'),
+      port: process.env.PORT === undefined ? undefined : settings.port,
+    });
+    const { baseUrl } = target;
+    if (!URL.canParse(baseUrl))
+      throw new CliError(`"${baseUrl}" (${target.reason}) is not a URL; give one like http://127.0.0.1:3000`);
+    if (target.from === 'port') console.error(`(sending to ${baseUrl}: ${target.reason})`);
     let result: SendResult;
     try {
       result = await sendTestLead({
@@ -105,7 +154,9 @@ export const sendCommand: Command = {
       });
     } catch (error) {
       if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {
-        throw new CliError(`Nothing is listening at ${baseUrl}. Start the pipeline first: npm start`);
+        throw new CliError(
+          `Nothing is listening at ${baseUrl} (${target.reason}). Start the pipeline first (npm start), or give its URL with --url or LEADPIPE_URL.`,
+        );
       }
       throw error;
     }
