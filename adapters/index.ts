@@ -22,6 +22,25 @@ export interface SandboxUrls {
 }
 
 /**
+ * The config field a destination leaves out to be delivered to its vendor's built-in sandbox, or
+ * undefined when it names the vendor's URL: the one rule for which destinations get a sandbox URL
+ * (createDestinationClients below; the vendors' factories fall back to it as `config.<field> ?? sandboxUrl`),
+ * with the field names their MissingUrlError gives.
+ */
+export function sandboxUrlField(destination: DestinationConfig): string | undefined {
+  switch (destination.type) {
+    case 'hubspot':
+    case 'slack':
+      return destination.baseUrl === undefined ? 'baseUrl' : undefined;
+    case 'salesforce': {
+      const { auth } = destination;
+      if ('accessToken' in auth) return auth.instanceUrl === undefined ? 'auth.instanceUrl' : undefined;
+      return auth.loginUrl === undefined ? 'auth.loginUrl' : undefined;
+    }
+  }
+}
+
+/**
  * Builds the clients for one configured destination of any type: the one place that knows which
  * vendor's factory serves which destination type. It imports every vendor SDK, so it is for the
  * local host; each AWS deliver function imports only its own vendor's factory
@@ -38,7 +57,8 @@ export async function createDestinationClients(
     limiter?: LimiterFactory;
   },
 ): Promise<DestinationClients> {
-  const { sandboxUrls = {} } = options;
+  // Only a destination that names no URL of its own is handed its vendor's sandbox.
+  const sandboxUrls = sandboxUrlField(config) === undefined ? {} : (options.sandboxUrls ?? {});
   const shared = {
     resolveSecret: options.resolveSecret,
     ...optional('alertsChannel', options.alertsChannel),

@@ -9,7 +9,7 @@ import { removeExpiredQuarantine } from '../adapters/embedded/quarantine-store.t
 import type { EmbeddedQueues } from '../adapters/embedded/queues.ts';
 import { inWriteScope } from '../adapters/embedded/write-scope.ts';
 import { createHubspotSandbox, type HubspotSandboxOptions } from '../adapters/hubspot/sandbox.ts';
-import { createDestinationClients, type SandboxUrls } from '../adapters/index.ts';
+import { createDestinationClients, type SandboxUrls, sandboxUrlField } from '../adapters/index.ts';
 import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../adapters/salesforce/sandbox.ts';
 import type { Sandbox } from '../adapters/sandbox/kit.ts';
 import { createSlackSandbox, type SlackSandboxOptions } from '../adapters/slack/sandbox.ts';
@@ -147,10 +147,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         }),
     );
     const { port, address } = server.address() as AddressInfo;
-    const url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
+    const url = httpUrl(address, port);
     // The sandboxes are reached over the address the server really listens on.
-    const reachable = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
-    const sandboxUrl = `${url.replace(address.includes(':') ? `[${address}]` : address, reachable.includes(':') ? `[${reachable}]` : reachable)}/sandbox`;
+    const sandboxUrl = `${httpUrl(address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address, port)}/sandbox`;
 
     const ingest = wireIngest({
       config,
@@ -209,24 +208,6 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   } catch (error) {
     await end();
     throw error;
-  }
-}
-
-/**
- * The config field a destination leaves out to be delivered to its vendor's built-in sandbox, or
- * undefined when it names the vendor's URL: the `config.<field> ?? sandboxUrl` of
- * adapters/<vendor>/destination.ts, and the field names their MissingUrlError gives.
- */
-export function sandboxUrlField(destination: DestinationConfig): string | undefined {
-  switch (destination.type) {
-    case 'hubspot':
-    case 'slack':
-      return destination.baseUrl === undefined ? 'baseUrl' : undefined;
-    case 'salesforce': {
-      const { auth } = destination;
-      if ('accessToken' in auth) return auth.instanceUrl === undefined ? 'auth.instanceUrl' : undefined;
-      return auth.loginUrl === undefined ? 'auth.loginUrl' : undefined;
-    }
   }
 }
 
@@ -343,4 +324,9 @@ export async function readiness(
   for (const name of destinations)
     components[`delivery:${name}`] = consuming.has(name) ? 'ok' : 'not started';
   return { ready: Object.values(components).every((state) => state === 'ok'), components };
+}
+
+/** http://<address>:<port>, an IPv6 address in brackets. */
+function httpUrl(address: string, port: number): string {
+  return `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
 }

@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDeliverLambda } from '../../adapters/aws/lambda/deliver-lambda.ts';
@@ -18,14 +16,8 @@ import { createSlackSandbox } from '../../adapters/slack/sandbox.ts';
 import { pipelineChecks } from '../../functions/config/checks.ts';
 import { parseConfig } from '../../functions/config/load.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
-import {
-  type DestinationQueues,
-  ensureDestinationQueues,
-  type LocalSqs,
-  startSqs,
-} from '../support/sqs-peer.ts';
+import { ensureDestinationQueues, type LocalSqs, receivedFixture, startSqs } from '../support/sqs-peer.ts';
 
-const FIXTURE = join(import.meta.dirname, '../fixtures/events/sqs/lead-received.json');
 const context = {
   functionName: 'deliver',
   awsRequestId: 'req-1',
@@ -90,20 +82,6 @@ function recordingSsmResolver() {
   return { resolve, forced };
 }
 
-/** The fixture's message, really sent and received, so its receipt handle is one SQS knows. */
-async function receivedFixture(queue: DestinationQueues): Promise<SQSEvent> {
-  const event: SQSEvent = JSON.parse(readFileSync(FIXTURE, 'utf8'));
-  const record = event.Records[0];
-  if (!record) throw new Error('empty fixture');
-  await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: record.body }));
-  const received = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
-  );
-  const message = received.Messages?.[0];
-  if (!message?.ReceiptHandle || !message.MessageId) throw new Error('nothing received');
-  return { Records: [{ ...record, messageId: message.MessageId, receiptHandle: message.ReceiptHandle }] };
-}
-
 async function build(destination: Record<string, unknown>, secrets: RefreshableSecretResolver) {
   const name = `rotation-${++queueCount}`;
   const queue = await ensureDestinationQueues(sqs, `leadpipe-${name}`, {
@@ -159,12 +137,12 @@ describe('deliver Lambda after a secret rotation', () => {
       { type: 'slack', token: `ssm:${PARAMETER}`, channel: '#hot-leads', baseUrl },
       resolve,
     );
-    expect(await handler(await receivedFixture(queue), context)).toEqual({ batchItemFailures: [] });
+    expect(await handler(await receivedFixture(sqs, queue), context)).toEqual({ batchItemFailures: [] });
     tokens.splice(0, 1, 'xoxb-new');
     storeToken('xoxb-new');
 
     // Act
-    const answer = await handler(await receivedFixture(queue), context);
+    const answer = await handler(await receivedFixture(sqs, queue), context);
 
     // Assess
     expect(answer).toEqual({ batchItemFailures: [] });
@@ -186,13 +164,13 @@ describe('deliver Lambda after a secret rotation', () => {
     );
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2026-03-01T10:00:00Z'));
-    expect(await handler(await receivedFixture(queue), context)).toEqual({ batchItemFailures: [] });
+    expect(await handler(await receivedFixture(sqs, queue), context)).toEqual({ batchItemFailures: [] });
     tokens.splice(0, 1, 'xoxb-new');
     storeToken('xoxb-new');
 
     // Act: six minutes later (the max age is five), on the same warm function.
     vi.setSystemTime(new Date('2026-03-01T10:06:00Z'));
-    const answer = await handler(await receivedFixture(queue), context);
+    const answer = await handler(await receivedFixture(sqs, queue), context);
 
     // Assess: read again because of its age (not forced), and the first post used the new token.
     expect(answer).toEqual({ batchItemFailures: [] });
@@ -221,7 +199,7 @@ describe('deliver Lambda after a secret rotation', () => {
     stored = 'pat-new';
 
     // Act
-    const answer = await handler(await receivedFixture(queue), context);
+    const answer = await handler(await receivedFixture(sqs, queue), context);
 
     // Assess
     expect(answer).toEqual({ batchItemFailures: [] });

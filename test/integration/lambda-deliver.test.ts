@@ -1,10 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
-import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DLQ_ATTRIBUTES } from '../../adapters/aws/delivery-queue.ts';
@@ -18,14 +16,8 @@ import { createSlackSandbox } from '../../adapters/slack/sandbox.ts';
 import { pipelineChecks } from '../../functions/config/checks.ts';
 import { parseConfig } from '../../functions/config/load.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
-import {
-  type DestinationQueues,
-  ensureDestinationQueues,
-  type LocalSqs,
-  startSqs,
-} from '../support/sqs-peer.ts';
+import { ensureDestinationQueues, type LocalSqs, receivedFixture, startSqs } from '../support/sqs-peer.ts';
 
-const FIXTURE = join(import.meta.dirname, '../fixtures/events/sqs/lead-received.json');
 const context = {
   functionName: 'deliver',
   awsRequestId: 'req-1',
@@ -65,22 +57,6 @@ function recorder(): PipelineMetrics & { counted: MetricName[] } {
       for (let i = 0; i < value; i++) counted.push(name);
     },
     flush() {},
-  };
-}
-
-/** The fixture's message, really sent and received, so its receipt handle is one SQS knows. */
-async function receivedFixture(queue: DestinationQueues): Promise<SQSEvent> {
-  const event: SQSEvent = JSON.parse(readFileSync(FIXTURE, 'utf8'));
-  const record = event.Records[0];
-  if (!record) throw new Error('empty fixture');
-  await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: record.body }));
-  const received = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
-  );
-  const message = received.Messages?.[0];
-  if (!message?.ReceiptHandle || !message.MessageId) throw new Error('nothing received');
-  return {
-    Records: [{ ...record, messageId: message.MessageId, receiptHandle: message.ReceiptHandle }],
   };
 }
 
@@ -131,7 +107,7 @@ describe('deliver Lambda with a real SQS event', () => {
   it('delivers the lead to Slack with the token from SSM and reports no failures', async () => {
     const { handler, queue, metrics } = await build('#hot-leads');
 
-    const answer = await handler(await receivedFixture(queue), context);
+    const answer = await handler(await receivedFixture(sqs, queue), context);
 
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(metrics.counted).toEqual(['Delivered']);
@@ -143,7 +119,7 @@ describe('deliver Lambda with a real SQS event', () => {
   it('dead-letters a lead the vendor refuses, with its reason, and raises an ops alert', async () => {
     const { handler, queue, events, metrics } = await build('#archived');
 
-    const answer = await handler(await receivedFixture(queue), context);
+    const answer = await handler(await receivedFixture(sqs, queue), context);
 
     expect(answer).toEqual({ batchItemFailures: [] });
     expect(metrics.counted).toEqual(['DeadLettered']);
@@ -171,7 +147,7 @@ describe('deliver Lambda with a real SQS event', () => {
     ssm
       .on(GetParameterCommand)
       .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException' }));
-    const event = await receivedFixture(queue);
+    const event = await receivedFixture(sqs, queue);
 
     await expect(handler(event, context)).rejects.toThrow(/ssm:\/leadpipe\/slack-bot-token/);
     ssm.reset();

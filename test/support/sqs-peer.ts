@@ -1,11 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   CreateQueueCommand,
   GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import { startFauxqs } from 'fauxqs';
 
 export interface LocalSqs {
@@ -64,3 +68,22 @@ async function queueArn(sqs: SQSClient, url: string): Promise<string> {
   if (!arn) throw new Error(`Queue ${url} has no ARN`);
   return arn;
 }
+
+/**
+ * The lead.received SQS fixture (test/fixtures/events/sqs/lead-received.json), really sent to and
+ * received from `queue`, so its receipt handle is one the peer knows.
+ */
+export async function receivedFixture(sqs: SQSClient, queue: { queueUrl: string }): Promise<SQSEvent> {
+  const event: SQSEvent = JSON.parse(readFileSync(LEAD_RECEIVED_FIXTURE, 'utf8'));
+  const record = event.Records[0];
+  if (!record) throw new Error('empty fixture');
+  await sqs.send(new SendMessageCommand({ QueueUrl: queue.queueUrl, MessageBody: record.body }));
+  const received = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queue.queueUrl, MaxNumberOfMessages: 1, WaitTimeSeconds: 1 }),
+  );
+  const message = received.Messages?.[0];
+  if (!message?.ReceiptHandle || !message.MessageId) throw new Error('nothing received');
+  return { Records: [{ ...record, messageId: message.MessageId, receiptHandle: message.ReceiptHandle }] };
+}
+
+const LEAD_RECEIVED_FIXTURE = join(import.meta.dirname, '../fixtures/events/sqs/lead-received.json');
