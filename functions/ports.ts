@@ -7,6 +7,7 @@
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Lead } from '../schemas/generated/lead.ts';
 import type { LeadReceivedEvent } from '../schemas/generated/lead-received-event.ts';
+import type { LedgerContact, LedgerEvent } from '../schemas/generated/ledger-event.ts';
 import type { OpsAlert } from '../schemas/generated/ops-alert-event.ts';
 import type { KnownPaths, PathState } from './drift/drift-rule.ts';
 
@@ -132,6 +133,8 @@ export interface QueueDepth {
   inFlight: number;
   /** Waiting out a delay. */
   delayed: number;
+  /** When the oldest message still in the queue was sent (epoch ms); absent when empty or when the queue cannot tell (SQS: CloudWatch's ApproximateAgeOfOldestMessage). */
+  oldestSentAt?: number;
 }
 
 export interface RedriveProgress {
@@ -227,3 +230,81 @@ export interface DestinationAdapter {
 export interface OpsAlertSink {
   alert(alerts: readonly OpsAlert[]): Promise<Map<number, Outcome>>;
 }
+
+// ── The lead ledger ────────────────────────────────────────────────────────────────────────────
+
+/** Where a lead stands, derived from its timeline (functions/ledger/status.ts). */
+export type LeadStatus = 'quarantined' | 'unrouted' | 'in-progress' | 'delivered' | 'failed';
+
+/** Where a lead stands at one destination its routing rules matched. */
+export type DestinationStatus = 'pending' | 'retrying' | 'blocked' | 'delivered' | 'dead-lettered';
+
+/** One lead as a search returns it: who, from where, and where it stands. */
+export interface LedgerLead {
+  leadId: string;
+  source: string;
+  /** ISO 8601: when the webhook was accepted. */
+  receivedAt: string;
+  correlationId: string;
+  deliveryId: string;
+  contact: LedgerContact;
+  status: LeadStatus;
+  destinations: Record<string, DestinationStatus>;
+  /** ISO 8601: the latest event. */
+  updatedAt: string;
+}
+
+/** A lead and its whole timeline, oldest event first. */
+export interface LedgerTimeline {
+  lead: LedgerLead;
+  events: LedgerEvent[];
+}
+
+/**
+ * What to search by; every given criterion must hold. `email` matches case-insensitively, `phone`
+ * matches the E.164 form (functions/ledger/search-terms.ts normalises both). Newest first.
+ */
+export interface LedgerQuery {
+  leadId?: string;
+  email?: string;
+  phone?: string;
+  correlationId?: string;
+  source?: string;
+  /** ISO 8601, inclusive: received at or after. */
+  since?: string;
+  /** ISO 8601, exclusive: received before. */
+  until?: string;
+  /** Default 50, at most 200. */
+  limit?: number;
+  /** The `next` of the previous page. */
+  cursor?: string;
+}
+
+export interface LedgerPage {
+  leads: LedgerLead[];
+  /** Present when there may be more: pass it as `cursor`. */
+  next?: string;
+}
+
+/**
+ * Every lead's life as a timeline, in the user's own account: the lead's source of truth for "did
+ * it reach Salesforce, and if not, why?". Both hosts' handlers write it (ingest: received, mapped
+ * or quarantined, routed; deliver: each attempt, dead-lettered; redrive and replay, wherever they
+ * run). A lead's `received` event carries what it is searched by. Never the raw body.
+ */
+export interface LeadLedger {
+  /** Appends events (any leads, any order); an event already appended is kept once. */
+  append(events: readonly LedgerEvent[]): Promise<void>;
+  /** The lead and its timeline, or undefined when the ledger has no `received` event for it. */
+  timeline(leadId: string): Promise<LedgerTimeline | undefined>;
+  search(query: LedgerQuery): Promise<LedgerPage>;
+  /**
+   * Events of every lead appended at or after `since` (ISO 8601, by their `at`), oldest first, at
+   * most `limit` (default 1,000, at most 5,000): the console's feed catch-up and its per-destination
+   * figures for the last hour.
+   */
+  recent(options: { since: string; limit?: number }): Promise<LedgerEvent[]>;
+}
+
+/** Default days a lead's timeline is kept (settings.ledger.retentionDays). */
+export const LEDGER_KEEP_DAYS = 30;

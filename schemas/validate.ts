@@ -5,7 +5,12 @@ export { validateConfig } from './generated/config-validator.js';
 // The validators are Ajv standalone code generated from the schemas by `npm run gen:types`
 // (scripts/gen-types.ts): no schema is compiled at import, and no bundle carries the Ajv compiler.
 export type { PrecompiledValidator } from './generated/validators.js';
-export { validateLead, validateLeadReceived, validateOpsAlert } from './generated/validators.js';
+export {
+  validateLead,
+  validateLeadReceived,
+  validateLedgerEvent,
+  validateOpsAlert,
+} from './generated/validators.js';
 
 /** Turns Ajv errors into one line per problem, each naming the path a person has to fix. */
 export function describeErrors(errors: readonly ErrorObject[] | null | undefined, root = ''): string[] {

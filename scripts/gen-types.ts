@@ -21,6 +21,7 @@ const schemas = [
   ['lead-received.event.schema.json', 'lead-received-event.ts'],
   ['config.schema.json', 'config.ts'],
   ['ops-alert.event.schema.json', 'ops-alert-event.ts'],
+  ['ledger-event.schema.json', 'ledger-event.ts'],
 ] as const;
 
 type SchemaFile = (typeof schemas)[number][0];
@@ -51,6 +52,11 @@ const VALIDATOR_MODULES: readonly ValidatorModule[] = [
         schema: 'ops-alert.event.schema.json',
         type: 'OpsAlert',
         from: './ops-alert-event.ts',
+      },
+      validateLedgerEvent: {
+        schema: 'ledger-event.schema.json',
+        type: 'LedgerEvent',
+        from: './ledger-event.ts',
       },
     },
   },

@@ -3,6 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { createAlertThrottle } from '../../functions/alerts/throttle.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
 import type { AlertPublisher, LeadPublisher } from '../../functions/ports.ts';
+import { matchesPattern } from '../../functions/routing/event-pattern.ts';
 import {
   EVENT_SOURCE,
   LEAD_RECEIVED,
@@ -11,7 +12,6 @@ import {
   type TopicRule,
 } from '../../functions/routing/rules.ts';
 import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
-import { matchesPattern } from './event-pattern.ts';
 import type { EmbeddedQueues } from './queues.ts';
 
 export interface EmbeddedBusOptions {

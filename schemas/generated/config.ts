@@ -18,9 +18,13 @@ export type AlertSubscription =
       https: string;
     };
 /**
- * A reference to a secret, never the secret itself: env:NAME (local), secretsmanager:NAME[#json-key] or ssm:/path (AWS).
+ * Local host: the console's access token, as a secret reference. Unset: a random token is created on first start in the data dir (console-token, mode 0600) and printed by npm start.
  */
 export type SecretRef = string;
+/**
+ * A reference to a secret, never the secret itself: env:NAME (local), secretsmanager:NAME[#json-key] or ssm:/path (AWS).
+ */
+export type SecretRef1 = string;
 export type DestinationConfig = HubspotDestination | SalesforceDestination | SlackDestination;
 export type SalesforceAuth = SalesforceTokenAuth | SalesforceClientCredentialsAuth;
 
@@ -55,6 +59,8 @@ export interface Settings {
   alerts?: AlertsSettings;
   rateLimitPerSource?: IngestRateLimit;
   canary?: CanarySettings;
+  ledger?: LedgerSettings;
+  console?: ConsoleSettings;
   slo?: SloSettings;
 }
 /**
@@ -99,6 +105,37 @@ export interface CanarySettings {
   rateMinutes?: number;
 }
 /**
+ * The lead ledger: every lead's timeline (received, mapped or quarantined, routed, each delivery attempt, dead-lettered, redriven, replayed), searchable in the ops console and with `leadpipe leads`.
+ */
+export interface LedgerSettings {
+  /**
+   * Days a lead's timeline is kept after it was received (a DynamoDB TTL on AWS; removed hourly locally).
+   */
+  retentionDays?: number;
+}
+/**
+ * The ops console (/ops) and its JSON API.
+ */
+export interface ConsoleSettings {
+  token?: SecretRef;
+  jwt?: ConsoleJwtSettings;
+}
+/**
+ * AWS: the console API's JWT authorizer (Cognito or any OIDC provider). Unset: the console is not deployed.
+ */
+export interface ConsoleJwtSettings {
+  /**
+   * The OIDC issuer URL, e.g. https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbCdEf123.
+   */
+  issuer: string;
+  /**
+   * Accepted audiences (the app client id for Cognito).
+   *
+   * @minItems 1
+   */
+  audience: string[];
+}
+/**
  * AWS only: service-level objectives, each with an alarm per destination.
  */
 export interface SloSettings {
@@ -108,7 +145,18 @@ export interface SloSettings {
   ackToCrmP95Seconds?: number;
 }
 export interface SourceConfig {
+  /**
+   * What this source is for, shown in the ops console's source catalog.
+   */
   description?: string;
+  /**
+   * Who answers for this source (a team, a person, an email address): shown in the ops console's source catalog.
+   */
+  owner?: string;
+  /**
+   * The kind of personal data this source sends, for the ops console's source catalog and your records of processing.
+   */
+  dataClass?: 'public' | 'internal' | 'personal' | 'sensitive';
   verify: VerifyConfig;
   mapping: MappingConfig;
   rateLimit?: IngestRateLimit;
@@ -142,7 +190,7 @@ export interface VerifyConfig {
    * @minItems 1
    * @maxItems 5
    */
-  secrets?: SecretRef[];
+  secrets?: SecretRef1[];
   /**
    * Replay window for schemes that sign a timestamp.
    */
@@ -151,7 +199,7 @@ export interface VerifyConfig {
    * The URL the sender was given, e.g. https://hooks.example.com/leads/hubspot, when a custom domain, a base-path mapping or CloudFront puts another host or path in front of /webhooks/{source}. Schemes that sign the URL (hubspot-v3, an hmac template with {url}) verify against it, with the request's query string appended, instead of the URL rebuilt from Host and the path. https only, without a query or fragment.
    */
   publicUrl?: string;
-  verifyToken?: SecretRef;
+  verifyToken?: SecretRef1;
   hmac?: HmacScheme;
 }
 /**
@@ -201,7 +249,7 @@ export interface MappingConfig {
  */
 export interface HubspotDestination {
   type: 'hubspot';
-  accessToken: SecretRef;
+  accessToken: SecretRef1;
   /**
    * HubSpot API base URL, e.g. https://api.hubapi.com. Omitted: the real API on AWS, the built-in sandbox locally.
    */
@@ -301,7 +349,7 @@ export interface SalesforceDestination {
   delivery?: DeliveryConfig;
 }
 export interface SalesforceTokenAuth {
-  accessToken: SecretRef;
+  accessToken: SecretRef1;
   /**
    * Your org, e.g. https://acme.my.salesforce.com. Omitted: the built-in sandbox locally (required on AWS).
    */
@@ -311,8 +359,8 @@ export interface SalesforceTokenAuth {
  * OAuth 2.0 client credentials flow against loginUrl (a My Domain URL).
  */
 export interface SalesforceClientCredentialsAuth {
-  clientId: SecretRef;
-  clientSecret: SecretRef;
+  clientId: SecretRef1;
+  clientSecret: SecretRef1;
   /**
    * Your My Domain URL for the token request. Omitted: the built-in sandbox locally (required on AWS).
    */
@@ -330,7 +378,7 @@ export interface SalesforceFallbacks {
  */
 export interface SlackDestination {
   type: 'slack';
-  token: SecretRef;
+  token: SecretRef1;
   /**
    * Channel id or name for lead alerts.
    */

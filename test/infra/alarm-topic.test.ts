@@ -2,7 +2,7 @@ import { type CfnElement, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { matchesPattern } from '../../adapters/embedded/event-pattern.ts';
+import { matchesPattern } from '../../functions/routing/event-pattern.ts';
 import { EVENT_SOURCE, OPS_ALERT } from '../../functions/routing/rules.ts';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 import { exampleConfig, resourcesOf, type Synthesized, synthPipeline } from './synth.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { matchesPattern } from '../../../../adapters/embedded/event-pattern.ts';
+import { matchesPattern } from '../../../../functions/routing/event-pattern.ts';
 import {
   EVENT_SOURCE,
   LEAD_RECEIVED,

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { matchesPattern } from '../../../../adapters/embedded/event-pattern.ts';
 import { parseConfig } from '../../../../functions/config/load.ts';
+import { matchesPattern } from '../../../../functions/routing/event-pattern.ts';
 import { type EventPattern, routingRules } from '../../../../functions/routing/rules.ts';
 import { fullLead, leadReceived } from '../../schemas/lead-factory.ts';
 

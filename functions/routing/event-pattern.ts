@@ -1,4 +1,4 @@
-import type { EventPattern } from '../../functions/routing/rules.ts';
+import type { EventPattern } from './rules.ts';
 
 /**
  * EventBridge event-pattern matching, for the operators leadpipe's routing generates: exact
