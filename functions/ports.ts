@@ -172,7 +172,11 @@ export interface DeliveryQueue {
   /** Moves dead letters back to the queue, as new messages; at least once, never lost. */
   redrive(options?: {
     limit?: number;
+    /** Only these dead letters (ids as `peekDeadLetters` gives them); the others stay, unknown ids count in nothing. */
+    messageIds?: readonly string[];
     onProgress?: (progress: RedriveProgress) => void;
+    /** After each chunk, the dead letters it moved (their ids and bodies): for the ledger's `redriven` steps. */
+    onMoved?: (moved: readonly { messageId: string; body: string }[]) => void;
   }): Promise<RedriveResult>;
 }
 

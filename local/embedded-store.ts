@@ -9,11 +9,12 @@ import {
 } from '../adapters/embedded/database.ts';
 import { createEmbeddedDeliveredStore } from '../adapters/embedded/delivered-store.ts';
 import { SqliteIdempotencyStore } from '../adapters/embedded/idempotency-store.ts';
+import { createEmbeddedLedger } from '../adapters/embedded/ledger.ts';
 import { createEmbeddedQuarantineStore } from '../adapters/embedded/quarantine-store.ts';
 import { createEmbeddedQueues, type EmbeddedQueues } from '../adapters/embedded/queues.ts';
 import { createEmbeddedShapeStore } from '../adapters/embedded/shape-store.ts';
 import { retryPlan } from '../functions/deliver/backoff.ts';
-import type { DeliveredStore, QuarantineStore, ShapeStore } from '../functions/ports.ts';
+import type { DeliveredStore, LeadLedger, QuarantineStore, ShapeStore } from '../functions/ports.ts';
 import { opsTopicRules, routingRules } from '../functions/routing/rules.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 
@@ -25,6 +26,8 @@ export interface EmbeddedStore {
   quarantine: QuarantineStore;
   shapes: ShapeStore;
   delivered: DeliveredStore;
+  /** Every lead's timeline (settings.ledger.retentionDays). */
+  ledger: LeadLedger;
   /**
    * A new idempotency layer over the database. Each user gets its own instance: Powertools
    * configures a layer once, for the first idempotent function that uses it.
@@ -58,28 +61,39 @@ export function openEmbeddedStore(
     ...(options.durability ? { durability: options.durability } : {}),
   });
   const queues = createEmbeddedQueues(database);
+  ensureQueues(queues, config);
+  return {
+    database,
+    queues,
+    bus: busFor(config, queues),
+    quarantine: createEmbeddedQuarantineStore(database),
+    shapes: createEmbeddedShapeStore(database),
+    delivered: createEmbeddedDeliveredStore(database),
+    ledger: createEmbeddedLedger(database, { retentionDays: config.settings?.ledger?.retentionDays }),
+    idempotency: (idempotencyOptions = {}) => new SqliteIdempotencyStore({ database, ...idempotencyOptions }),
+    close: () => database.close(),
+  };
+}
+
+/** A queue and dead-letter queue for every destination of `config` (existing ones keep their messages). */
+export function ensureQueues(queues: EmbeddedQueues, config: LeadpipeConfig): void {
   for (const [name, destination] of Object.entries(config.destinations)) {
     // The deliver engine dead-letters a lead itself, with its reason, once its retry horizon is spent;
     // the queue's own limit is the backstop for a handler that crashes on it, as on AWS.
     const plan = retryPlan({ horizonSeconds: destination.delivery?.retryHorizonSeconds });
     queues.ensure(name, { maxReceiveCount: plan.maxReceiveCount });
   }
-  return {
-    database,
+}
+
+/** The embedded bus applying `config`'s routing rules over `queues`. */
+export function busFor(config: LeadpipeConfig, queues: EmbeddedQueues): EmbeddedBus {
+  return createEmbeddedBus({
+    rules: routingRules(config),
+    topicRules: opsTopicRules(config),
+    ...(config.settings?.alerts?.repeatMinutes !== undefined
+      ? { repeatMinutes: config.settings.alerts.repeatMinutes }
+      : {}),
     queues,
-    bus: createEmbeddedBus({
-      rules: routingRules(config),
-      topicRules: opsTopicRules(config),
-      ...(config.settings?.alerts?.repeatMinutes !== undefined
-        ? { repeatMinutes: config.settings.alerts.repeatMinutes }
-        : {}),
-      queues,
-      destinations: Object.keys(config.destinations),
-    }),
-    quarantine: createEmbeddedQuarantineStore(database),
-    shapes: createEmbeddedShapeStore(database),
-    delivered: createEmbeddedDeliveredStore(database),
-    idempotency: (idempotencyOptions = {}) => new SqliteIdempotencyStore({ database, ...idempotencyOptions }),
-    close: () => database.close(),
-  };
+    destinations: Object.keys(config.destinations),
+  });
 }

@@ -1,10 +1,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { EmbeddedBus } from '../adapters/embedded/bus.ts';
 import { type Consumer, startConsumer } from '../adapters/embedded/consumer.ts';
 import type { Durability, EmbeddedDatabase } from '../adapters/embedded/database.ts';
 import { removeExpiredDeliveries } from '../adapters/embedded/delivered-store.ts';
 import { removeExpiredIdempotencyRecords } from '../adapters/embedded/idempotency-store.ts';
+import { removeExpiredLedger } from '../adapters/embedded/ledger.ts';
 import { removeExpiredQuarantine } from '../adapters/embedded/quarantine-store.ts';
 import type { EmbeddedQueues } from '../adapters/embedded/queues.ts';
 import { inWriteScope } from '../adapters/embedded/write-scope.ts';
@@ -13,18 +13,37 @@ import { createDestinationClients, type SandboxUrls, sandboxUrlField } from '../
 import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../adapters/salesforce/sandbox.ts';
 import type { Sandbox } from '../adapters/sandbox/kit.ts';
 import { createSlackSandbox, type SlackSandboxOptions } from '../adapters/slack/sandbox.ts';
+import { loadPipelineConfig } from '../functions/config/checks.ts';
+import { ConfigError } from '../functions/config/errors.ts';
+import { createConsoleApi } from '../functions/console/api.ts';
 import type { BackoffPolicy } from '../functions/deliver/backoff.ts';
 import type { BatchSummary } from '../functions/deliver/deliver.ts';
 import { wireDeliver } from '../functions/deliver/wiring.ts';
 import type { ThrottleOptions } from '../functions/ingest/throttle.ts';
 import { wireIngest } from '../functions/ingest/wiring.ts';
+import { redriveRecorded } from '../functions/ledger/redrive.ts';
 import { createLogger } from '../functions/observability/logger.ts';
-import type { DeliveredStore, DeliveryQueue, SecretResolver } from '../functions/ports.ts';
+import {
+  type AlertPublisher,
+  type DeliveredStore,
+  type DeliveryQueue,
+  LEDGER_KEEP_DAYS,
+  type LeadLedger,
+  type LeadPublisher,
+  type SecretResolver,
+} from '../functions/ports.ts';
+import { createReplay } from '../functions/quarantine/replay.ts';
+import { decideRoutes } from '../functions/routing/route-decision.ts';
 import { resolveSigningSecrets } from '../functions/verify/index.ts';
+import { loadApiDocuments } from '../schemas/api-documents.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
-import { openEmbeddedStore } from './embedded-store.ts';
+import { configVersion, watchConfigFile } from './config-watch.ts';
+import { consoleToken } from './console-token.ts';
+import { busFor, ensureQueues, openEmbeddedStore } from './embedded-store.ts';
 import { createLocalServer, type LocalRoutes, type Readiness } from './http-server.ts';
+import { createLiveFeed } from './live-feed.ts';
 import { createHostMetrics } from './metrics.ts';
+import { createOpsRoutes } from './ops-routes.ts';
 import { isLoopback, SettingsError } from './settings.ts';
 
 /** Locally a batch is handled in well under this; a crash is recovered at the next start instead. */
@@ -40,6 +59,13 @@ export type MountedSandboxes = Readonly<Partial<Record<SandboxVendor, Sandbox>>>
 
 export interface LocalHostOptions {
   config: LeadpipeConfig;
+  /**
+   * The file `config` was read from: watched, and a valid change applied without a restart (an
+   * invalid one is refused and the running config kept). Omitted: the config is fixed (tests).
+   */
+  configPath?: string;
+  /** Told what every config change came to (watched, SIGHUP or reload()). */
+  onReload?: (result: ReloadResult) => void;
   /** Default 3000; 0 picks a free port. */
   port?: number;
   /** Default 127.0.0.1: nothing listens beyond loopback unless the user asks. */
@@ -64,6 +90,13 @@ export interface LocalHostOptions {
   logger?: Logger;
 }
 
+/** What a config change came to. */
+export type ReloadResult =
+  | { status: 'applied'; version: string; changed: string[] }
+  | { status: 'unchanged'; version: string }
+  /** Nothing was changed: the running config is kept. */
+  | { status: 'refused'; version: string; problems: string[] };
+
 export interface LocalHost {
   url: string;
   port: number;
@@ -75,22 +108,35 @@ export interface LocalHost {
   database: string;
   durability: Durability;
   /** Events the bus accepted, by detail-type: proof of what was (not) published. */
-  published: EmbeddedBus['counts'];
+  published: Readonly<Record<string, number>>;
   /** Publishes lead.received straight to the bus, as ingest would (benchmarks skip the HTTP side). */
-  publish: EmbeddedBus['publishLeads'];
+  publish: LeadPublisher;
+  /** Every lead's timeline, as the console reads it. */
+  ledger: LeadLedger;
+  /** The console's bearer token (settings.console.token, or <data dir>/console-token). */
+  consoleToken: string;
+  /** The console page: `<url>/ops`; open it as `<consoleUrl>#token=<consoleToken>`. */
+  consoleUrl: string;
+  /** Which config is live. */
+  configVersion(): { version: string; loadedAt: string };
+  /** Reads the config file again and applies it when valid (also on SIGHUP and when the file changes). */
+  reload(): Promise<ReloadResult>;
   /** Starts the delivery consumers when the host was started with `deliver: false`. */
   startDelivery(): void;
   end(): Promise<void>;
 }
 
+/** How often expired ledger entries are removed while the host runs. */
+const LEDGER_SWEEP_MS = 3_600_000;
+
 /**
  * The whole pipeline in one process on the embedded default: one SQLite database behind the same
  * ports the AWS adapters implement, the vendor sandboxes, the real ingest handler behind a local
- * API Gateway, and one consumer per destination feeding the real deliver handler. Orchestration
- * only: pieces start in order and end in reverse.
+ * API Gateway, one consumer per destination feeding the real deliver handler, and the ops
+ * console. Orchestration only: pieces start in order and end in reverse. What depends on the
+ * config (ingest, routing, each destination's consumer, the console API) is rebuilt when it changes.
  */
 export async function startLocalHost(options: LocalHostOptions): Promise<LocalHost> {
-  const { config } = options;
   const logger = options.logger ?? createLogger({ logLevel: 'WARN' });
   const stack: (() => Promise<void> | void)[] = [];
   const end = async () => {
@@ -101,38 +147,76 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
   try {
     const bindAddress = options.bindAddress ?? '127.0.0.1';
     // Decided before anything starts: a destination that cannot have its sandbox fails the start.
-    const mounted = sandboxesToMount(config, bindAddress);
+    const mounted = sandboxesToMount(options.config, bindAddress);
     // Every source's secrets must resolve now: a missing one fails the start, not the first webhook.
-    // …and be usable by its scheme: an empty key would verify signatures anyone can make.
-    for (const [name, source] of Object.entries(config.sources)) {
-      await resolveSigningSecrets(name, source.verify, options.resolveSecret);
-    }
-    const store = openEmbeddedStore(config, {
+    await checkSourceSecrets(options.config, options.resolveSecret);
+    const store = openEmbeddedStore(options.config, {
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       durability: options.durability ?? 'full',
     });
     stack.push(() => store.close());
-    const { database, queues, bus } = store;
+    const { database, queues } = store;
     // This process is the only consumer: what a previous one left in flight is visible again now.
     queues.releaseInFlight();
-    removeExpiredIdempotencyRecords(database);
-    removeExpiredQuarantine(database);
-    removeExpiredDeliveries(database);
+    const sweep = () => {
+      removeExpiredIdempotencyRecords(database);
+      removeExpiredQuarantine(database);
+      removeExpiredDeliveries(database);
+      removeExpiredLedger(database, live.config.settings?.ledger?.retentionDays ?? LEDGER_KEEP_DAYS);
+    };
 
-    const sandboxes = createSandboxes(mounted, options.sandboxes);
-    const destinations = Object.keys(config.destinations);
-    const deliveryQueues = Object.fromEntries(destinations.map((name) => [name, queues.deliveryQueue(name)]));
-    const consuming = new Set<string>();
+    const feed = createLiveFeed(store.ledger);
+    const ledger = feed.ledger;
+    const sandboxes: Partial<Record<SandboxVendor, Sandbox>> = {
+      ...createSandboxes(mounted, options.sandboxes),
+    };
+    let live = {
+      config: options.config,
+      version: configVersion(options.config),
+      loadedAt: new Date().toISOString(),
+    };
+    let bus = store.bus;
+    const sweepTimer = setInterval(sweep, LEDGER_SWEEP_MS);
+    sweepTimer.unref();
+    stack.push(() => clearInterval(sweepTimer));
+    sweep();
+
+    const deliveryQueues: Record<string, DeliveryQueue> = {};
+    const consumers = new Map<string, RunningDestination>();
     const metrics = createHostMetrics({
-      sources: Object.keys(config.sources),
+      sources: Object.keys(options.config.sources),
       queues: deliveryQueues,
       quarantined: async () => (await store.quarantine.list()).length,
     });
+    const token = await consoleToken({
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.config.settings?.console?.token
+        ? { configured: await options.resolveSecret(options.config.settings.console.token) }
+        : {}),
+    });
+    let consoleApi: ReturnType<typeof createConsoleApi> | undefined;
+    const ops = createOpsRoutes({
+      token,
+      api: () => {
+        if (!consoleApi) throw new Error('The console API is not ready');
+        return consoleApi;
+      },
+      feed,
+    });
+    stack.push(() => ops.close());
     const routes: LocalRoutes = {
       sandboxes,
-      ready: async () => readiness(database, routes, destinations, consuming),
+      ready: async () =>
+        readiness(
+          database,
+          routes,
+          Object.keys(live.config.destinations),
+          new Set([...consumers].filter(([, running]) => running.consumer).map(([name]) => name)),
+        ),
       metrics: () => metrics.scrape(),
       observeWebhook: (observation) => metrics.observeWebhook(observation),
+      ops,
+      documents: apiDocuments,
     };
     const server = createLocalServer(routes);
     await new Promise<void>((resolve, reject) => {
@@ -150,48 +234,146 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const url = httpUrl(address, port);
     // The sandboxes are reached over the address the server really listens on.
     const sandboxUrl = `${httpUrl(address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address, port)}/sandbox`;
+    let delivering = options.deliver !== false;
 
-    const ingest = wireIngest({
-      config,
-      ports: {
-        // The host owns its data dir (main.ts refuses a second one), so claims can live in memory.
-        idempotency: store.idempotency({ claims: 'memory' }),
+    /** Builds everything that depends on the config; nothing runs until `apply`. */
+    const prepare = async (config: LeadpipeConfig, reuse: ReadonlyMap<string, RunningDestination>) => {
+      const nextBus = bus === store.bus && config === options.config ? store.bus : busFor(config, queues);
+      const ingest = wireIngest({
+        config,
+        ports: {
+          // The host owns its data dir (main.ts refuses a second one), so claims can live in memory.
+          idempotency: store.idempotency({ claims: 'memory' }),
+          quarantine: store.quarantine,
+          shapes: store.shapes,
+          publishLeads: nextBus.publishLeads,
+          publishAlerts: nextBus.publishAlerts,
+          secrets: options.resolveSecret,
+          ledger,
+        },
+        logger,
+        ...(options.throttle ? { throttle: options.throttle } : {}),
+      });
+      const destinations = new Map<string, RunningDestination>();
+      for (const name of Object.keys(config.destinations)) {
+        const same = reuse.get(name);
+        if (same && sameDestination(same.config, config, name)) {
+          destinations.set(name, same);
+          continue;
+        }
+        destinations.set(name, {
+          config,
+          start: await prepareConsumer(name, {
+            config,
+            options,
+            queues,
+            publishAlerts: nextBus.publishAlerts,
+            delivered: store.delivered,
+            ledger,
+            logger,
+            // Only the mounted ones: a destination can reach no other sandbox.
+            sandboxUrls: Object.fromEntries(
+              (Object.keys(sandboxes) as SandboxVendor[]).map((vendor) => [
+                vendor,
+                `${sandboxUrl}/${vendor}`,
+              ]),
+            ),
+            onBatch: (summary) => metrics.countBatch(name, summary),
+          }),
+        });
+      }
+      const replay = createReplay({
+        config,
         quarantine: store.quarantine,
-        shapes: store.shapes,
-        publishLeads: bus.publishLeads,
-        publishAlerts: bus.publishAlerts,
-        secrets: options.resolveSecret,
-      },
-      logger,
-      ...(options.throttle ? { throttle: options.throttle } : {}),
-    });
-    // One write scope per invocation: the idempotency record and the queue rows commit together.
-    routes.ingest = (event, context) => inWriteScope(database, () => ingest(event, context));
-
-    const startConsumers: (() => void)[] = [];
-    for (const name of destinations) {
-      startConsumers.push(
-        await prepareConsumer(name, {
-          options,
-          queues,
-          bus,
-          delivered: store.delivered,
-          logger,
-          // Only the mounted ones: a destination can reach no other sandbox.
-          sandboxUrls: Object.fromEntries(mounted.map((vendor) => [vendor, `${sandboxUrl}/${vendor}`])),
-          onBatch: (summary) => metrics.countBatch(name, summary),
-          started: (consumer) => {
-            consuming.add(name);
-            // Consumers end before the server and the database they use.
-            stack.push(() => consumer.end());
-          },
-        }),
-      );
-    }
-    const startDelivery = () => {
-      for (const start of startConsumers.splice(0)) start();
+        idempotencyStore: store.idempotency({ claims: 'database' }),
+        publish: nextBus.publishLeads,
+        ledger: { ledger, logger, by: 'console', decideRoutes: decideRoutes(config) },
+      });
+      return { bus: nextBus, ingest, destinations, replay };
     };
-    if (options.deliver !== false) startDelivery();
+
+    const apply = async (config: LeadpipeConfig, prepared: Awaited<ReturnType<typeof prepare>>) => {
+      ensureQueues(queues, config);
+      bus = prepared.bus;
+      // One write scope per invocation: the idempotency record and the queue rows commit together.
+      // Requests already running finish on the handler they started with.
+      routes.ingest = (event, context) => inWriteScope(database, () => prepared.ingest(event, context));
+      for (const name of Object.keys(deliveryQueues)) delete deliveryQueues[name];
+      for (const name of prepared.destinations.keys()) deliveryQueues[name] = queues.deliveryQueue(name);
+      // A destination removed or changed stops after its batch in hand; its queued leads stay queued.
+      for (const [name, running] of consumers) {
+        if (prepared.destinations.get(name) !== running) await running.consumer?.end();
+      }
+      consumers.clear();
+      for (const [name, running] of prepared.destinations) consumers.set(name, running);
+      if (delivering) startAll();
+      consoleApi = createConsoleApi({
+        config,
+        configVersion: { version: live.version, loadedAt: live.loadedAt },
+        host: 'local',
+        baseUrl: url,
+        ledger,
+        queues: { ...deliveryQueues },
+        quarantine: store.quarantine,
+        replay: (leadId) => inWriteScope(database, () => prepared.replay(leadId)),
+        redrive: (name, redriveOptions, by) =>
+          redriveRecorded(queues.deliveryQueue(name), { ledger, logger, by, ...redriveOptions }),
+      });
+    };
+
+    const startAll = () => {
+      for (const running of consumers.values()) {
+        if (running.consumer) continue;
+        running.consumer = running.start();
+      }
+    };
+    stack.push(async () => {
+      for (const running of consumers.values()) await running.consumer?.end();
+    });
+
+    await apply(options.config, await prepare(options.config, new Map()));
+
+    let reloading: Promise<ReloadResult> = Promise.resolve({ status: 'unchanged', version: live.version });
+    const reloadOnce = async (): Promise<ReloadResult> => {
+      const path = options.configPath;
+      if (!path) return { status: 'unchanged', version: live.version };
+      let config: LeadpipeConfig;
+      let prepared: Awaited<ReturnType<typeof prepare>>;
+      try {
+        config = await loadPipelineConfig(path);
+        if (configVersion(config) === live.version) return { status: 'unchanged', version: live.version };
+        for (const vendor of sandboxesToMount(config, bindAddress)) {
+          sandboxes[vendor] ??= createSandboxes([vendor], options.sandboxes)[vendor];
+        }
+        await checkSourceSecrets(config, options.resolveSecret);
+        prepared = await prepare(config, consumers);
+      } catch (error) {
+        const problems = error instanceof ConfigError ? [...error.problems] : [(error as Error).message];
+        logger.error('Config change refused: the running config is kept', {
+          problems,
+          version: live.version,
+        });
+        return { status: 'refused', version: live.version, problems };
+      }
+      const changed = changedParts(live.config, config);
+      live = { config, version: configVersion(config), loadedAt: new Date().toISOString() };
+      await apply(config, prepared);
+      feed.announceConfig({ version: live.version, loadedAt: live.loadedAt });
+      logger.info('Config change applied', { version: live.version, changed });
+      return { status: 'applied', version: live.version, changed };
+    };
+    // One reload at a time, in order: a change made during a reload is read by the next one.
+    const reload = () => {
+      reloading = reloading.then(reloadOnce, reloadOnce).then((result) => {
+        if (result.status !== 'unchanged') options.onReload?.(result);
+        return result;
+      });
+      return reloading;
+    };
+    if (options.configPath) {
+      const watcher = watchConfigFile(options.configPath, () => void reload());
+      stack.push(() => watcher.close());
+    }
 
     return {
       url,
@@ -200,15 +382,69 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
       queues: deliveryQueues,
       database: database.location,
       durability: database.durability,
-      published: bus.counts,
-      publish: bus.publishLeads,
-      startDelivery,
+      get published() {
+        return bus.counts;
+      },
+      publish: (events) => bus.publishLeads(events),
+      ledger,
+      consoleToken: token,
+      consoleUrl: `${url}/ops`,
+      configVersion: () => ({ version: live.version, loadedAt: live.loadedAt }),
+      reload,
+      startDelivery: () => {
+        delivering = true;
+        startAll();
+      },
       end,
     };
   } catch (error) {
     await end();
     throw error;
   }
+}
+
+/** A destination's consumer as the host runs it: built for a config, started once delivery runs. */
+interface RunningDestination {
+  config: LeadpipeConfig;
+  start: () => Consumer;
+  consumer?: Consumer;
+}
+
+/** A destination keeps running across a config change when neither it nor the settings changed. */
+function sameDestination(before: LeadpipeConfig, after: LeadpipeConfig, name: string): boolean {
+  return (
+    JSON.stringify(before.destinations[name]) === JSON.stringify(after.destinations[name]) &&
+    JSON.stringify(before.settings ?? {}) === JSON.stringify(after.settings ?? {})
+  );
+}
+
+/** What a change touched, for the log: `sources.typeform`, `destinations.crm`, `settings`. */
+function changedParts(before: LeadpipeConfig, after: LeadpipeConfig): string[] {
+  const parts: string[] = [];
+  for (const section of ['sources', 'destinations'] as const) {
+    const names = new Set([...Object.keys(before[section]), ...Object.keys(after[section])]);
+    for (const name of names) {
+      if (JSON.stringify(before[section][name]) !== JSON.stringify(after[section][name]))
+        parts.push(`${section}.${name}`);
+    }
+  }
+  if (JSON.stringify(before.settings ?? {}) !== JSON.stringify(after.settings ?? {})) parts.push('settings');
+  return parts;
+}
+
+/** Every source's secrets resolve, and are usable by its scheme: an empty key would verify signatures anyone can make. */
+async function checkSourceSecrets(config: LeadpipeConfig, resolveSecret: SecretResolver): Promise<void> {
+  for (const [name, source] of Object.entries(config.sources)) {
+    await resolveSigningSecrets(name, source.verify, resolveSecret);
+  }
+}
+
+/** The API documents, read once: they are part of what the project ships. */
+let documents: { openapi: object; asyncapi: object } | undefined;
+function apiDocuments(): { openapi: object; asyncapi: object } {
+  const loaded = documents ?? loadApiDocuments();
+  documents = loaded;
+  return loaded;
 }
 
 /**
@@ -247,24 +483,25 @@ function createSandboxes(
   };
 }
 
-/** Builds one destination's deliver handler and returns what starts its consumer. */
+/** Builds one destination's deliver handler (its secrets resolved, its clients made) and returns what starts its consumer. */
 async function prepareConsumer(
   name: string,
   context: {
+    config: LeadpipeConfig;
     options: LocalHostOptions;
     queues: EmbeddedQueues;
-    bus: EmbeddedBus;
+    publishAlerts: AlertPublisher;
     delivered: DeliveredStore;
+    ledger: LeadLedger;
     logger: Logger;
     sandboxUrls: SandboxUrls;
     onBatch: (summary: BatchSummary) => void;
-    started: (consumer: Consumer) => void;
   },
-): Promise<() => void> {
-  const { options, queues, logger } = context;
-  const destination = options.config.destinations[name];
+): Promise<() => Consumer> {
+  const { config, options, queues, logger } = context;
+  const destination = config.destinations[name];
   if (!destination) throw new Error(`No destination ${name}`);
-  const alerts = options.config.settings?.alerts;
+  const alerts = config.settings?.alerts;
   const clients = await createDestinationClients(name, destination, {
     resolveSecret: options.resolveSecret,
     sandboxUrls: context.sandboxUrls,
@@ -273,34 +510,33 @@ async function prepareConsumer(
   });
   const queue = queues.deliveryQueue(name);
   const handler = wireDeliver({
-    config: options.config,
+    config,
     destination: name,
     adapter: clients.adapter,
     ...(clients.opsAlerts ? { opsAlerts: clients.opsAlerts } : {}),
     queue,
-    publishAlerts: context.bus.publishAlerts,
+    publishAlerts: context.publishAlerts,
+    ledger: context.ledger,
     logger,
     ...(options.deliverTiming ? { timing: options.deliverTiming } : {}),
     onBatch: context.onBatch,
   });
   return () =>
-    context.started(
-      startConsumer({
-        queue,
-        handler,
-        batchSize: Math.min(
-          destination.delivery?.batchSize ?? clients.adapter.maxBatchSize,
-          clients.adapter.maxBatchSize,
-        ),
-        visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
-        gatherMs: GATHER_MS,
-        onSend: (listener) => queues.onSend(name, listener),
-        readiness: () => queues.readiness(name),
-        queueArn: `arn:aws:sqs:local:000000000000:leadpipe-${name}`,
-        onError: (error) =>
-          logger.error('Delivery consumer error', { destination: name, error: error as Error }),
-      }),
-    );
+    startConsumer({
+      queue,
+      handler,
+      batchSize: Math.min(
+        destination.delivery?.batchSize ?? clients.adapter.maxBatchSize,
+        clients.adapter.maxBatchSize,
+      ),
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+      gatherMs: GATHER_MS,
+      onSend: (listener) => queues.onSend(name, listener),
+      readiness: () => queues.readiness(name),
+      queueArn: `arn:aws:sqs:local:000000000000:leadpipe-${name}`,
+      onError: (error) =>
+        logger.error('Delivery consumer error', { destination: name, error: error as Error }),
+    });
 }
 
 /**

@@ -10,6 +10,7 @@ import {
 import { internalError } from '../functions/http/errors.ts';
 import type { HttpResult } from '../functions/http/middleware.ts';
 import type { WebhookObservation } from './metrics.ts';
+import type { OpsRoutes } from './ops-routes.ts';
 
 /** API Gateway HTTP APIs refuse bodies over 10 MB before any Lambda runs. */
 const API_GATEWAY_MAX_BODY = 10 * 1024 * 1024;
@@ -27,6 +28,10 @@ export interface LocalRoutes {
   metrics: () => Promise<{ contentType: string; body: string }>;
   /** Told of every answer the webhook route gives, the server's own refusals included. */
   observeWebhook?: (observation: WebhookObservation) => void;
+  /** The ops console under /ops: its page, and its API behind the console token. */
+  ops?: OpsRoutes;
+  /** GET /openapi.json and /asyncapi.json: the API documents, self-contained. */
+  documents?: () => { openapi: object; asyncapi: object };
 }
 
 /** Each component's state: 'ok', or what it is waiting for. */
@@ -47,7 +52,7 @@ const NOT_FOUND: Refusal = {
   status: 404,
   code: 'not_found',
   message:
-    'Nothing is served here: webhooks go to POST /webhooks/<source>; GET /live, /ready (or /health) and /metrics report on the host.',
+    'Nothing is served here: webhooks go to POST /webhooks/<source>; GET /live, /ready (or /health) and /metrics report on the host; the ops console is /ops; the API documents are /openapi.json and /asyncapi.json.',
 };
 
 /**
@@ -109,6 +114,9 @@ async function route(routes: LocalRoutes, req: IncomingMessage, res: ServerRespo
         'No sandbox is mounted here: this host mounts only the sandboxes its destinations use (see its start banner).',
     });
   }
+  if (routes.ops && (url.pathname === '/ops' || url.pathname.startsWith('/ops/'))) {
+    if (await routes.ops.handle(req, res, url)) return;
+  }
   const probe = PROBES.get(url.pathname);
   if (probe) {
     if (req.method !== 'GET') {
@@ -132,12 +140,14 @@ async function route(routes: LocalRoutes, req: IncomingMessage, res: ServerRespo
     });
   }
   const arrived = performance.now();
+  let quarantined = false;
   // Counted once the answer is written, whoever gave it (this server or the ingest handler).
   res.once('finish', () =>
     routes.observeWebhook?.({
       source,
       method: req.method ?? 'GET',
       statusCode: res.statusCode,
+      quarantined,
       seconds: (performance.now() - arrived) / 1000,
     }),
   );
@@ -153,6 +163,8 @@ async function route(routes: LocalRoutes, req: IncomingMessage, res: ServerRespo
   if (!body) return refuseBodyTooLarge(req, res, API_GATEWAY_MAX_BODY);
   const event = toApiGatewayEvent(req, url, source, body);
   const result = await routes.ingest(event, lambdaContext('leadpipe-ingest', event.requestContext.requestId));
+  // The ingest answer's own JSON names a quarantine (functions/ingest/ingest.ts): no second parse.
+  quarantined = result.statusCode === 202 && (result.body ?? '').includes('"status":"quarantined"');
   res.writeHead(result.statusCode ?? 200, {
     ...(result.headers as Record<string, string>),
     'apigw-requestid': event.requestContext.requestId,
@@ -166,6 +178,8 @@ const PROBES: ReadonlyMap<string, string> = new Map([
   ['/ready', 'Readiness'],
   ['/health', 'Health'],
   ['/metrics', 'Metrics'],
+  ['/openapi.json', 'The OpenAPI document'],
+  ['/asyncapi.json', 'The AsyncAPI document'],
 ]);
 
 /**
@@ -174,6 +188,12 @@ const PROBES: ReadonlyMap<string, string> = new Map([
  */
 async function answerProbe(routes: LocalRoutes, path: string, res: ServerResponse): Promise<void> {
   if (path === '/live') return send(res, 200, { status: 'live' });
+  if (path === '/openapi.json' || path === '/asyncapi.json') {
+    const documents = routes.documents?.();
+    if (!documents)
+      return send(res, 404, { error: { code: 'not_found', message: 'This host serves no API documents.' } });
+    return send(res, 200, path === '/openapi.json' ? documents.openapi : documents.asyncapi);
+  }
   if (path === '/metrics') {
     const { contentType, body } = await routes.metrics();
     res

@@ -27,6 +27,18 @@ async function main(): Promise<void> {
   }
   const host = await startLocalHost({
     config,
+    configPath: settings.configPath,
+    onReload: (result) => {
+      if (result.status === 'refused') {
+        console.error(
+          `Config change refused, still running version ${result.version}:\n${result.problems.map((problem) => `  - ${problem}`).join('\n')}`,
+        );
+      } else if (result.status === 'applied') {
+        console.log(
+          `Config version ${result.version} applied (${result.changed.join(', ') || 'no route changed'}).`,
+        );
+      }
+    },
     port: settings.port,
     bindAddress: settings.bindAddress,
     dataDir: settings.dataDir,
@@ -69,6 +81,8 @@ async function main(): Promise<void> {
     await removeRuntimeInfo(settings.dataDir);
     process.exit(0);
   };
+  // The config file is watched; SIGHUP re-reads it on demand too (e.g. from a deploy script).
+  process.on('SIGHUP', () => void host.reload());
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
@@ -91,6 +105,10 @@ function printBanner(
     `  destinations: ${destinations.join(', ')}`,
     ...sandboxLines(host),
     `  probes    ${host.url}/live  ${host.url}/ready  ${host.url}/metrics (Prometheus)`,
+    `  API docs  ${host.url}/openapi.json  ${host.url}/asyncapi.json`,
+    '',
+    '  ops console (the token is in the link after #, never sent in a URL; also in the data dir, console-token):',
+    `    ${host.consoleUrl}#token=${host.consoleToken}`,
     '',
     'Send a test lead (in another terminal):',
     `    npx leadpipe send ${sources.includes('typeform') ? 'typeform' : (sources[0] ?? '<source>')}`,

@@ -3,14 +3,15 @@ import type { BatchSummary } from '../functions/deliver/deliver.ts';
 import type { DeliveryQueue } from '../functions/ports.ts';
 
 /**
- * What the webhook route answered, read from the status code alone (never from the body): 202
- * accepted (a lead, or a quarantined payload: see leadpipe_quarantined), 200 to a POST duplicate,
- * any other 2xx Meta's handshake, 4xx refused (nothing changed), 5xx failed (the sender retries).
+ * What the webhook route answered: 202 accepted as a lead, or quarantined (signed, kept, but not
+ * mappable: the answer's own status says so), 200 to a POST duplicate, any other 2xx Meta's
+ * handshake, 4xx refused (nothing changed), 5xx failed (the sender retries).
  */
-export type WebhookStatus = 'accepted' | 'duplicate' | 'handshake' | 'refused' | 'failed';
+export type WebhookStatus = 'accepted' | 'quarantined' | 'duplicate' | 'handshake' | 'refused' | 'failed';
 
 export const WEBHOOK_STATUSES: readonly WebhookStatus[] = [
   'accepted',
+  'quarantined',
   'duplicate',
   'handshake',
   'refused',
@@ -40,6 +41,8 @@ export interface WebhookObservation {
   source: string;
   method: string;
   statusCode: number;
+  /** A 202 that quarantined the payload instead of making it a lead. */
+  quarantined?: boolean;
   /** From the request's arrival to its answer. */
   seconds: number;
 }
@@ -60,8 +63,8 @@ export interface HostMetrics {
 }
 
 /** The status label of an answer of the webhook route (see WebhookStatus). */
-export function webhookStatus(method: string, statusCode: number): WebhookStatus {
-  if (statusCode === 202) return 'accepted';
+export function webhookStatus(method: string, statusCode: number, quarantined = false): WebhookStatus {
+  if (statusCode === 202) return quarantined ? 'quarantined' : 'accepted';
   if (statusCode >= 200 && statusCode < 300)
     return method.toUpperCase() === 'POST' ? 'duplicate' : 'handshake';
   if (statusCode >= 500) return 'failed';
@@ -154,9 +157,9 @@ export function createHostMetrics(read: ScrapeSources): HostMetrics {
     for (const outcome of DELIVERY_OUTCOMES) deliveries.inc({ destination, outcome }, 0);
 
   return {
-    observeWebhook({ source, method, statusCode, seconds }) {
+    observeWebhook({ source, method, statusCode, quarantined, seconds }) {
       const label = known.has(source) ? source : UNKNOWN_SOURCE;
-      webhooks.inc({ source: label, status: webhookStatus(method, statusCode) });
+      webhooks.inc({ source: label, status: webhookStatus(method, statusCode, quarantined) });
       if (statusCode >= 200 && statusCode < 300) ack.observe({ source: label }, seconds);
     },
     countBatch(destination, summary) {

@@ -33,6 +33,8 @@ const SQS_BATCH_LIMIT = 10;
 const PEEK_VISIBILITY_SECONDS = 30;
 /** How long a message being moved stays hidden: ample for one SendMessage and one delete. */
 const MOVE_VISIBILITY_SECONDS = 60;
+/** How long a redrive of chosen messages keeps the others it looked at hidden, at most: ample for a scan of the DLQ. */
+const SCAN_VISIBILITY_SECONDS = 300;
 
 export interface SqsDeliveryQueueOptions {
   sqs: SQSClient;
@@ -203,18 +205,7 @@ async function peek(sqs: SQSClient, url: string, max: number): Promise<StoredDea
       messages.push(...batch);
     }
   } finally {
-    for (let i = 0; i < messages.length; i += SQS_BATCH_LIMIT) {
-      await sqs.send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: url,
-          Entries: messages.slice(i, i + SQS_BATCH_LIMIT).map((message, index) => ({
-            Id: String(index),
-            ReceiptHandle: message.ReceiptHandle ?? '',
-            VisibilityTimeout: 0,
-          })),
-        }),
-      );
-    }
+    await makeVisible(sqs, url, messages);
   }
   return messages.map((message) => {
     const why = readDeadLetterReason(message);
@@ -232,8 +223,13 @@ async function peek(sqs: SQSClient, url: string, max: number): Promise<StoredDea
  * Receive from the dead-letter queue, SendMessage the same body to the queue, and only then
  * delete: a crash between the two leaves a copy in both, never in neither (at least once;
  * deliveries are idempotent upserts). Why not SQS's StartMessageMoveTask: it cannot honour a
- * limit, nor move what the deliver engine sent to the DLQ itself (it moves messages back to the
- * queue they were redriven from, which those never were).
+ * limit or a choice of messages, nor move what the deliver engine sent to the DLQ itself (it
+ * moves messages back to the queue they were redriven from, which those never were).
+ *
+ * With `messageIds`, SQS cannot fetch a message by id: the run receives from the DLQ and moves
+ * the named ones it comes across. The others it received stay hidden until the run ends (so the
+ * next receive offers messages not yet looked at) and are then made visible again at once; the run
+ * stops when every named message is moved or the DLQ offers nothing it has not seen.
  */
 async function redrive(
   sqs: SQSClient,
@@ -242,44 +238,109 @@ async function redrive(
   options: Parameters<DeliveryQueue['redrive']>[0] & object,
 ): Promise<RedriveResult> {
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
+  const wanted = options.messageIds ? new Set(options.messageIds) : undefined;
   const depth = await queueDepth(sqs, deadLetterQueueUrl);
-  const result: RedriveResult = { moved: 0, failed: 0, total: Math.min(limit, depth.visible), errors: [] };
+  const result: RedriveResult = {
+    moved: 0,
+    failed: 0,
+    total: Math.min(limit, wanted?.size ?? Number.POSITIVE_INFINITY, depth.visible),
+    errors: [],
+  };
   options.onProgress?.({ moved: 0, failed: 0, total: result.total });
-  while (result.moved + result.failed < limit) {
-    const messages = await receive(
-      sqs,
-      deadLetterQueueUrl,
-      Math.min(SQS_BATCH_LIMIT, limit - result.moved - result.failed),
-      MOVE_VISIBILITY_SECONDS,
-    );
-    if (messages.length === 0) break;
-    const sent: Message[] = [];
-    await Promise.all(
-      messages.map(async (message) => {
-        try {
-          // Only the body: the dead-letter attributes describe a failure this copy has not had yet.
-          await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: message.Body ?? '' }));
-          sent.push(message);
-        } catch (error) {
-          result.failed++;
-          result.errors.push(`${message.MessageId}: could not send (${(error as Error).name})`);
-        }
-      }),
-    );
-    const { failed } = await deleteBatch(
-      sqs,
-      deadLetterQueueUrl,
-      sent.map((message) => message.ReceiptHandle ?? ''),
-    );
-    for (const index of failed) {
-      result.errors.push(
-        `${sent[index]?.MessageId}: sent, but not deleted from the DLQ; the next redrive sends it again`,
+  const held: Message[] = [];
+  const seen = new Set<string>();
+  try {
+    while (result.moved + result.failed < limit && (wanted === undefined || wanted.size > 0)) {
+      const room = limit - result.moved - result.failed;
+      const messages = await receive(
+        sqs,
+        deadLetterQueueUrl,
+        wanted ? SQS_BATCH_LIMIT : Math.min(SQS_BATCH_LIMIT, room),
+        wanted ? SCAN_VISIBILITY_SECONDS : MOVE_VISIBILITY_SECONDS,
       );
+      if (messages.length === 0) break;
+      const unseen = messages.filter((message) => !seen.has(message.MessageId ?? ''));
+      for (const message of messages) seen.add(message.MessageId ?? '');
+      const chosen: Message[] = [];
+      for (const message of messages) {
+        const id = message.MessageId ?? '';
+        if (wanted && (!wanted.has(id) || chosen.length >= room)) {
+          held.push(message);
+        } else {
+          chosen.push(message);
+          wanted?.delete(id);
+        }
+      }
+      await moveMessages(sqs, queueUrl, deadLetterQueueUrl, chosen, result, options);
+      if (wanted && unseen.length === 0) break;
     }
-    result.moved += sent.length;
-    // Never report more moved than the run set out to move.
-    result.total = Math.max(result.total, result.moved + result.failed);
+  } finally {
+    await makeVisible(sqs, deadLetterQueueUrl, held);
+  }
+  // Named messages the DLQ did not hold count in nothing.
+  if (wanted && result.total !== result.moved + result.failed) {
+    result.total = result.moved + result.failed;
     options.onProgress?.({ moved: result.moved, failed: result.failed, total: result.total });
   }
   return result;
+}
+
+/** Sends each message's body to the queue, then deletes the sent ones from the DLQ; counts both in `result`. */
+async function moveMessages(
+  sqs: SQSClient,
+  queueUrl: string,
+  deadLetterQueueUrl: string,
+  messages: readonly Message[],
+  result: RedriveResult,
+  options: Parameters<DeliveryQueue['redrive']>[0] & object,
+): Promise<void> {
+  if (messages.length === 0) return;
+  const sent: Message[] = [];
+  await Promise.all(
+    messages.map(async (message) => {
+      try {
+        // Only the body: the dead-letter attributes describe a failure this copy has not had yet.
+        await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: message.Body ?? '' }));
+        sent.push(message);
+      } catch (error) {
+        result.failed++;
+        result.errors.push(`${message.MessageId}: could not send (${(error as Error).name})`);
+      }
+    }),
+  );
+  const { failed } = await deleteBatch(
+    sqs,
+    deadLetterQueueUrl,
+    sent.map((message) => message.ReceiptHandle ?? ''),
+  );
+  for (const index of failed) {
+    result.errors.push(
+      `${sent[index]?.MessageId}: sent, but not deleted from the DLQ; the next redrive sends it again`,
+    );
+  }
+  result.moved += sent.length;
+  // Never report more moved than the run set out to move.
+  result.total = Math.max(result.total, result.moved + result.failed);
+  if (sent.length > 0) {
+    options.onMoved?.(
+      sent.map((message) => ({ messageId: message.MessageId ?? '', body: message.Body ?? '' })),
+    );
+  }
+  options.onProgress?.({ moved: result.moved, failed: result.failed, total: result.total });
+}
+
+/** Ends the hiding of received messages at once (a peek, or a redrive's messages it did not move). */
+async function makeVisible(sqs: SQSClient, url: string, messages: readonly Message[]): Promise<void> {
+  for (let i = 0; i < messages.length; i += SQS_BATCH_LIMIT) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: url,
+        Entries: messages.slice(i, i + SQS_BATCH_LIMIT).map((message, index) => ({
+          Id: String(index),
+          ReceiptHandle: message.ReceiptHandle ?? '',
+          VisibilityTimeout: 0,
+        })),
+      }),
+    );
+  }
 }

@@ -89,6 +89,29 @@ CREATE TABLE IF NOT EXISTS messages (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS messages_ready ON messages (queue, visible_at);
 CREATE UNIQUE INDEX IF NOT EXISTS messages_receipt ON messages (receipt) WHERE receipt IS NOT NULL;
+CREATE TABLE IF NOT EXISTS ledger_leads (
+  lead_id TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  received_at TEXT NOT NULL,          -- ISO 8601, UTC, milliseconds: sorts as it reads
+  correlation_id TEXT NOT NULL,
+  email TEXT,                         -- as normaliseEmail gives it
+  phone TEXT,                         -- E.164
+  received TEXT NOT NULL              -- JSON LedgerReceived
+) STRICT;
+CREATE INDEX IF NOT EXISTS ledger_leads_received ON ledger_leads (received_at, lead_id);
+CREATE INDEX IF NOT EXISTS ledger_leads_email ON ledger_leads (email, received_at, lead_id) WHERE email IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ledger_leads_phone ON ledger_leads (phone, received_at, lead_id) WHERE phone IS NOT NULL;
+CREATE INDEX IF NOT EXISTS ledger_leads_correlation ON ledger_leads (correlation_id, received_at, lead_id);
+CREATE INDEX IF NOT EXISTS ledger_leads_source ON ledger_leads (source, received_at, lead_id);
+CREATE TABLE IF NOT EXISTS ledger_events (
+  event_key TEXT NOT NULL UNIQUE,     -- <at>#<lead id>#<kind>#<destination|->#<attempt|->: the event's identity
+  lead_id TEXT NOT NULL,
+  at TEXT NOT NULL,                   -- ISO 8601, UTC, milliseconds
+  kind TEXT NOT NULL,
+  body TEXT NOT NULL                  -- JSON LedgerEvent, as appended
+) STRICT;
+CREATE INDEX IF NOT EXISTS ledger_events_at ON ledger_events (at, event_key);
+CREATE INDEX IF NOT EXISTS ledger_events_lead ON ledger_events (lead_id, at, event_key);
 `;
 
 /**

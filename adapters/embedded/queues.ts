@@ -150,37 +150,64 @@ export function createEmbeddedQueues(
         `SELECT
            COALESCE(SUM(visible_at <= ?1), 0) AS visible,
            COALESCE(SUM(visible_at > ?1 AND receipt IS NOT NULL), 0) AS inFlight,
-           COALESCE(SUM(visible_at > ?1 AND receipt IS NULL), 0) AS delayed
+           COALESCE(SUM(visible_at > ?1 AND receipt IS NULL), 0) AS delayed,
+           MIN(sent_at) AS oldest
          FROM messages WHERE queue = ?2`,
       )
-      .get(now(), queue) as { visible: number; inFlight: number; delayed: number };
-    return { visible: row.visible, inFlight: row.inFlight, delayed: row.delayed };
+      .get(now(), queue) as { visible: number; inFlight: number; delayed: number; oldest: number | null };
+    return {
+      visible: row.visible,
+      inFlight: row.inFlight,
+      delayed: row.delayed,
+      ...(row.oldest === null ? {} : { oldestSentAt: row.oldest }),
+    };
   }
 
+  /**
+   * Moves dead letters back, REDRIVE_CHUNK per transaction, oldest first: all of them, or only
+   * those named by `messageIds` (unknown ids match nothing), at most `limit`. Each chunk is one
+   * UPDATE that returns what it moved, handed to `onMoved` once committed.
+   */
   function redrive(
     destination: string,
     options: Parameters<DeliveryQueue['redrive']>[0] & object,
   ): RedriveResult {
     const dlq = deadLetterQueueName(destination);
     const limit = options.limit ?? Number.POSITIVE_INFINITY;
-    const total = Math.min(limit, depth(dlq).visible);
+    const ids = options.messageIds ? JSON.stringify([...new Set(options.messageIds)]) : undefined;
+    // Every dead letter, or only the named ones.
+    const chosen = ids === undefined ? '' : 'AND id IN (SELECT value FROM json_each(?4))';
+    const available =
+      ids === undefined
+        ? depth(dlq).visible
+        : (
+            database
+              .statement(
+                'SELECT COUNT(*) AS n FROM messages WHERE queue = ? AND id IN (SELECT value FROM json_each(?))',
+              )
+              .get(dlq, ids) as { n: number }
+          ).n;
+    const total = Math.min(limit, available);
     const result: RedriveResult = { moved: 0, failed: 0, total, errors: [] };
     options.onProgress?.({ moved: 0, failed: 0, total });
+    const move = database.statement(
+      `UPDATE messages SET queue = ?1, why = NULL, receipt = NULL, in_flight = 0, receive_count = 0,
+         first_received_at = NULL, sent_at = ?2, visible_at = ?2
+       WHERE seq IN (SELECT seq FROM messages WHERE queue = ?3 ${chosen} ORDER BY seq LIMIT ?5)
+       RETURNING id, body`,
+    );
     while (result.moved < total) {
       const moved = database.transaction(() => {
-        const at = now();
-        const changes = database
-          .statement(
-            `UPDATE messages SET queue = ?1, why = NULL, receipt = NULL, in_flight = 0, receive_count = 0,
-               first_received_at = NULL, sent_at = ?2, visible_at = ?2
-             WHERE seq IN (SELECT seq FROM messages WHERE queue = ?3 ORDER BY seq LIMIT ?4)`,
-          )
-          .run(destination, at, dlq, Math.min(REDRIVE_CHUNK, total - result.moved)).changes;
-        return Number(changes);
+        const size = Math.min(REDRIVE_CHUNK, total - result.moved);
+        return move.all(destination, now(), dlq, ids ?? null, size) as unknown as {
+          id: string;
+          body: string;
+        }[];
       });
-      if (moved === 0) break;
+      if (moved.length === 0) break;
       notify(destination);
-      result.moved += moved;
+      result.moved += moved.length;
+      options.onMoved?.(moved.map((row) => ({ messageId: row.id, body: row.body })));
       options.onProgress?.({ moved: result.moved, failed: 0, total });
     }
     return result;

@@ -32,6 +32,16 @@ export function write(database: EmbeddedDatabase, work: (database: EmbeddedDatab
   else database.transaction(() => work(database));
 }
 
+/**
+ * Runs `then` once what the current scope staged so far is committed (right after, outside a
+ * scope): for telling others about writes without ever telling them of one rolled back.
+ */
+export function afterCommit(then: () => void): void {
+  const scope = storage.getStore();
+  if (scope) scope.staged.push(() => queueMicrotask(then));
+  else queueMicrotask(then);
+}
+
 /** The writes staged in the current scope, handed over (and removed) to be committed by the caller. */
 export function takeStaged(): ((database: EmbeddedDatabase) => void)[] {
   return storage.getStore()?.staged.splice(0) ?? [];

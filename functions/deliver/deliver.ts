@@ -1,11 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Lead } from '../../schemas/generated/lead.ts';
+import type { LedgerEvent } from '../../schemas/generated/ledger-event.ts';
 import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 import { describeErrors, validateLeadReceived, validateOpsAlert } from '../../schemas/validate.ts';
 import { isCanaryLead } from '../canary/settings.ts';
+import { recordSafely } from '../ledger/events.ts';
 import { traceKeys } from '../observability/trace-context.ts';
-import type { DeliveryQueue, DestinationAdapter, OpsAlertSink, Outcome } from '../ports.ts';
+import type { DeliveryQueue, DestinationAdapter, LeadLedger, OpsAlertSink, Outcome } from '../ports.ts';
 import { LEAD_RECEIVED, OPS_ALERT } from '../routing/rules.ts';
 import {
   type BackoffPolicy,
@@ -37,6 +39,8 @@ export interface DeliverDependencies {
   /** Raises ops alerts (dead-lettered leads, refused credentials). */
   raiseAlerts?: (alerts: OpsAlert[]) => Promise<void>;
   logger: Logger;
+  /** Where each attempt and dead letter is written, once its queue action is done; absent: nowhere. */
+  ledger?: LeadLedger;
   /** Told what each batch came to, from the actions actually carried out (metrics on AWS). */
   onBatch?: (summary: BatchSummary) => void;
   /**
@@ -163,6 +167,7 @@ export function createDeliver(
       ackToCrmMs: [],
     };
     const alerts: OpsAlert[] = [];
+    const steps: LedgerEvent[] = [];
     let blockedReason: string | undefined;
     await Promise.all(
       items.map(async (item) => {
@@ -172,10 +177,40 @@ export function createDeliver(
         const trace = item.kind === 'lead' ? leadTrace(item) : {};
         if (item.kind === 'lead')
           deps.logger.info('Lead outcome', outcomeLog(deps.destination, item, outcome));
+        const at = new Date(now()).toISOString();
+        /** The ledger's account of this attempt, once its queue action is done. */
+        const step = (extra: Partial<Extract<LedgerEvent, { kind: 'attempt' }>> = {}) => {
+          if (item.kind !== 'lead' || (outcome.status !== 'delivered' && !('reason' in outcome))) return;
+          steps.push({
+            leadId: item.lead.id,
+            at,
+            kind: 'attempt',
+            destination: deps.destination,
+            attempt: item.attempt,
+            outcome: outcome.status as 'delivered' | 'retry' | 'rejected' | 'blocked',
+            ...(outcome.status === 'delivered' && outcome.ref
+              ? { recordId: outcome.ref.id, ...(outcome.ref.url ? { recordUrl: outcome.ref.url } : {}) }
+              : {}),
+            ...('reason' in outcome ? { reason: outcome.reason.slice(0, 1000) } : {}),
+            ...extra,
+          });
+        };
+        const deadLetterStep = (reason: string) => {
+          if (item.kind !== 'lead') return;
+          steps.push({
+            leadId: item.lead.id,
+            at,
+            kind: 'dead-lettered',
+            destination: deps.destination,
+            reason: reason.slice(0, 1000),
+            attempts: item.attempt,
+          });
+        };
         try {
           switch (outcome.status) {
             case 'delivered':
               summary.delivered++;
+              step();
               if (item.kind === 'lead') {
                 const receivedAt = Date.parse(item.lead.receivedAt);
                 if (Number.isFinite(receivedAt)) summary.ackToCrmMs.push(Math.max(0, now() - receivedAt));
@@ -187,6 +222,8 @@ export function createDeliver(
             case 'rejected':
               await deadLetter(item, outcome.reason);
               summary.deadLettered++;
+              step();
+              deadLetterStep(outcome.reason);
               if (item.kind === 'lead') alerts.push(deadLettered(leadId, outcome.reason, item.attempt));
               return;
             case 'blocked':
@@ -195,6 +232,7 @@ export function createDeliver(
               failures.push(item.record.messageId);
               await deps.queue.retryAfter(item.record.receiptHandle, blockedDelay);
               summary.blocked++;
+              step({ retryAfterSeconds: blockedDelay });
               return;
             case 'deferred':
               failures.push(item.record.messageId);
@@ -214,12 +252,15 @@ export function createDeliver(
               if (decision.action === 'give-up') {
                 await deadLetter(item, decision.reason);
                 summary.deadLettered++;
+                step();
+                deadLetterStep(decision.reason);
                 if (item.kind === 'lead') alerts.push(deadLettered(leadId, decision.reason, item.attempt));
                 return;
               }
               failures.push(item.record.messageId);
               await deps.queue.retryAfter(item.record.receiptHandle, decision.delaySeconds);
               summary.retried++;
+              step({ retryAfterSeconds: decision.delaySeconds });
               return;
             }
           }
@@ -239,6 +280,7 @@ export function createDeliver(
     if (blockedReason)
       alerts.push({ kind: 'credentials-refused', destination: deps.destination, reason: blockedReason });
 
+    await recordSafely(deps.ledger, steps, deps.logger);
     deps.logger.info('Batch delivered', { destination: deps.destination, ...summary });
     deps.onBatch?.(summary);
     if (alerts.length > 0 && deps.raiseAlerts) {

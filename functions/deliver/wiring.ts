@@ -7,7 +7,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 import { canarySourceOf } from '../canary/settings.ts';
-import type { AlertPublisher, DeliveryQueue, DestinationAdapter, OpsAlertSink } from '../ports.ts';
+import type {
+  AlertPublisher,
+  DeliveryQueue,
+  DestinationAdapter,
+  LeadLedger,
+  OpsAlertSink,
+} from '../ports.ts';
 import { type BackoffPolicy, retryPlan } from './backoff.ts';
 import { type BatchSummary, createDeliver } from './deliver.ts';
 
@@ -19,6 +25,8 @@ export function wireDeliver(options: {
   opsAlerts?: OpsAlertSink;
   queue: DeliveryQueue;
   publishAlerts: AlertPublisher;
+  /** Where each attempt is written; absent: nowhere. */
+  ledger?: LeadLedger;
   logger: Logger;
   timing?: { backoff?: BackoffPolicy; blockedDelaySeconds?: number };
   onBatch?: (summary: BatchSummary) => void;
@@ -38,6 +46,7 @@ export function wireDeliver(options: {
     backoff: options.timing?.backoff ?? plan.backoff,
     blockedDelaySeconds: options.timing?.blockedDelaySeconds ?? plan.blockedDelaySeconds,
     raiseAlerts: options.publishAlerts,
+    ...(options.ledger ? { ledger: options.ledger } : {}),
     logger: options.logger,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     ...(canarySource !== undefined ? { canarySource } : {}),

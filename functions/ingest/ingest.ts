@@ -13,13 +13,15 @@ import type { LeadReceivedEvent } from '../../schemas/generated/lead-received-ev
 import { describeErrors, validateLead } from '../../schemas/validate.ts';
 import { HttpError } from '../http/errors.ts';
 import { bodyDeliveryId, bodySha256, leadIdFor } from '../lead/identity.ts';
+import { acceptedEvents, contactOf, recordSafely } from '../ledger/events.ts';
 import { mapPayload } from '../mapping/index.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
 import { type MappedLead, MappingError, type MappingInput } from '../mapping/types.ts';
 import { parseTraceparent, traceKeys } from '../observability/trace-context.ts';
-import type { QuarantineStore, SecretResolver } from '../ports.ts';
+import type { LeadLedger, QuarantineStore, SecretResolver } from '../ports.ts';
 import { type AlertPublisher, type LeadPublisher, PublishError } from '../ports.ts';
 import { replayableHeaders } from '../quarantine/replayable-headers.ts';
+import type { RouteDecision } from '../routing/route-decision.ts';
 import { LEAD_RECEIVED } from '../routing/rules.ts';
 import { resolveSigningSecrets, verifyWebhook } from '../verify/index.ts';
 import { type VerifiedDelivery, type WebhookRequest, WebhookVerificationError } from '../verify/types.ts';
@@ -42,6 +44,13 @@ export interface IngestDependencies {
    * failures are logged, never thrown: drift detection must not cost a delivery.
    */
   observeShape?: (source: string, payload: unknown) => Promise<void>;
+  /**
+   * Where each accepted delivery's steps are written (received, mapped or quarantined, routed), in
+   * the idempotent step: on the embedded host in the same transaction as its idempotency record.
+   */
+  ledger?: LeadLedger;
+  /** The routing rules' verdict, for the ledger's `routed` step (functions/routing/route-decision.ts). */
+  decideRoutes?: (lead: Lead) => RouteDecision;
   now?: () => Date;
   /** How a copy of a delivery in progress waits for it (tests shorten it); default in-progress.ts. */
   inProgressWait?: InProgressWaitOptions;
@@ -70,6 +79,8 @@ interface Delivery {
   /** The sender's valid W3C traceparent, carried in the lead.received event. */
   traceparent?: string | undefined;
   quarantine?: { code: string; message: string } | undefined;
+  /** Who the quarantined payload names, when mapping got that far (the ledger searches by it). */
+  contact?: Lead | undefined;
 }
 
 interface Accepted {
@@ -109,13 +120,21 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
         body: Buffer;
         contentType: string;
         deliveryId: string;
+        correlationId: string;
         headers: Readonly<Record<string, string>>;
       },
     ): Promise<Accepted> => {
       let refused: { code: string; message: string } | undefined;
       if (delivery.lead) {
         try {
-          await deps.publish([leadReceived(delivery.lead, now(), delivery.traceparent)]);
+          const at = now();
+          await deps.publish([leadReceived(delivery.lead, at, delivery.traceparent)]);
+          const routes = deps.decideRoutes?.(delivery.lead) ?? { matched: [], unmatched: [] };
+          await recordSafely(
+            deps.ledger,
+            acceptedEvents(delivery.lead, routes, at.toISOString()),
+            deps.logger,
+          );
           return { leadId: delivery.leadId, status: 'accepted' };
         } catch (error) {
           // A refusal no retry can change (the bus rejects the event itself) is set aside, not answered 503
@@ -125,16 +144,42 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
         }
       }
       const reason = refused ?? delivery.quarantine ?? { code: 'mapping_failed', message: 'unknown' };
+      const receivedAt = now().toISOString();
       await deps.quarantine.put({
         leadId: delivery.leadId,
         source,
         deliveryId: raw.deliveryId,
-        receivedAt: now().toISOString(),
+        receivedAt,
         reason,
         contentType: raw.contentType,
         headers: replayableHeaders(raw.headers),
         body: raw.body.toString('base64'),
       });
+      const contact = delivery.lead ?? delivery.contact;
+      await recordSafely(
+        deps.ledger,
+        [
+          {
+            leadId: delivery.leadId,
+            at: receivedAt,
+            kind: 'received',
+            source,
+            deliveryId: raw.deliveryId,
+            correlationId: raw.correlationId,
+            contentType: raw.contentType,
+            bytes: raw.body.length,
+            ...(contact ? { contact: contactOf(contact) } : {}),
+          },
+          {
+            leadId: delivery.leadId,
+            at: receivedAt,
+            kind: 'quarantined',
+            code: reason.code,
+            message: reason.message,
+          },
+        ],
+        deps.logger,
+      );
       try {
         await deps.raiseAlerts?.([
           {
@@ -184,6 +229,7 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     deps.logger.setCorrelationId(correlationId);
     const traceparent = parseTraceparent(request.headers.traceparent);
     let lead: Lead | undefined;
+    let invalid: Lead | undefined;
     if (mapped) {
       const built = leadFromMapped(mapped, {
         source: sourceName,
@@ -195,7 +241,10 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
         body: request.body,
       });
       if ('lead' in built) lead = built.lead;
-      else problem = built.problem;
+      else {
+        problem = built.problem;
+        invalid = built.draft;
+      }
     }
 
     idempotency.registerLambdaContext(lambdaContext);
@@ -205,12 +254,20 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
       result = await retryWhileInProgress(
         () =>
           acceptOnce(
-            { key: `${sourceName}#${deliveryId}`, leadId, lead, traceparent, quarantine: problem },
+            {
+              key: `${sourceName}#${deliveryId}`,
+              leadId,
+              lead,
+              traceparent,
+              quarantine: problem,
+              contact: invalid,
+            },
             sourceName,
             {
               body: request.body,
               contentType,
               deliveryId,
+              correlationId,
               headers: request.headers,
             },
           ),
@@ -325,7 +382,7 @@ export interface LeadProvenance {
 export function leadFromMapped(
   mapped: MappedLead,
   from: LeadProvenance,
-): { lead: Lead } | { problem: { code: string; message: string } } {
+): { lead: Lead } | { problem: { code: string; message: string }; draft: Lead } {
   const { deliveryId: _fromBody, ...fields } = mapped;
   const lead: Lead = {
     ...fields,
@@ -345,6 +402,7 @@ export function leadFromMapped(
   if (validateLead(lead)) return { lead };
   return {
     problem: { code: 'invalid_lead', message: describeErrors(validateLead.errors, 'lead').join('; ') },
+    draft: lead,
   };
 }
 

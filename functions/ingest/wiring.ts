@@ -10,11 +10,13 @@ import { createShapeObserver } from '../drift/observer.ts';
 import type {
   AlertPublisher,
   IdempotencyStore,
+  LeadLedger,
   LeadPublisher,
   QuarantineStore,
   SecretResolver,
   ShapeStore,
 } from '../ports.ts';
+import { decideRoutes } from '../routing/route-decision.ts';
 import { createIngestHandler } from './handler.ts';
 import { createSourceThrottle, type ThrottleOptions, throttleOptionsFrom } from './throttle.ts';
 
@@ -25,6 +27,8 @@ export interface IngestPorts {
   publishLeads: LeadPublisher;
   publishAlerts: AlertPublisher;
   secrets: SecretResolver;
+  /** Every accepted delivery's steps; absent: none are kept. */
+  ledger?: LeadLedger;
 }
 
 /** The ingest handler (API Gateway HTTP API v2 events in, HTTP results out) on the given ports. */
@@ -44,6 +48,7 @@ export function wireIngest(options: {
     quarantine: ports.quarantine,
     publish: ports.publishLeads,
     raiseAlerts: ports.publishAlerts,
+    ...(ports.ledger ? { ledger: ports.ledger, decideRoutes: decideRoutes(config) } : {}),
     observeShape: createShapeObserver({ store: ports.shapes, raiseAlerts: ports.publishAlerts, logger }),
     throttle: createSourceThrottle({ ...throttleOptionsFrom(config), ...options.throttle }),
     logger,

@@ -8,13 +8,14 @@ export function inTimelineOrder(events: readonly LedgerEvent[]): LedgerEvent[] {
 
 const STEP_ORDER: Record<LedgerEvent['kind'], number> = {
   received: 0,
-  mapped: 1,
   quarantined: 1,
+  // A replay comes before the mapping it produced.
   replayed: 2,
-  routed: 3,
-  attempt: 4,
-  'dead-lettered': 5,
-  redriven: 6,
+  mapped: 3,
+  routed: 4,
+  attempt: 5,
+  'dead-lettered': 6,
+  redriven: 7,
 };
 
 /**

@@ -4,14 +4,17 @@ import {
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import { leadFromMapped, leadReceived, REMEMBER_DELIVERIES_SECONDS } from '../ingest/ingest.ts';
+import { contactOf, mappedEvent, recordSafely } from '../ledger/events.ts';
 import { mapPayload } from '../mapping/index.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
 import { MappingError } from '../mapping/types.ts';
-import type { LeadPublisher, QuarantinedPayload, QuarantineStore } from '../ports.ts';
+import type { LeadLedger, LeadPublisher, QuarantinedPayload, QuarantineStore } from '../ports.ts';
+import type { RouteDecision } from '../routing/route-decision.ts';
 
 export interface ReplayDependencies {
   /** The config as it is NOW: replaying is how a fixed mapping reaches payloads it failed on. */
@@ -23,6 +26,8 @@ export interface ReplayDependencies {
    */
   idempotencyStore: BasePersistenceLayer;
   publish: LeadPublisher;
+  /** Where the replay's steps go (replayed, and when it publishes: mapped, routed), with who asked. */
+  ledger?: { ledger: LeadLedger; logger: Logger; by: string; decideRoutes: (lead: Lead) => RouteDecision };
   now?: () => Date;
 }
 
@@ -73,7 +78,19 @@ export function createReplay(deps: ReplayDependencies): (leadId: string) => Prom
     if (!source) return { status: 'unknown-source', leadId, source: entry.source };
 
     const outcome = await remap(entry, source.mapping, deps.config.settings?.phoneRegion ?? 'US');
-    if ('problem' in outcome) return { status: 'still-quarantined', leadId, reason: outcome.problem };
+    if ('problem' in outcome) {
+      await record([
+        {
+          leadId,
+          at: now().toISOString(),
+          kind: 'replayed',
+          by: deps.ledger?.by ?? 'unknown',
+          outcome: 'still-quarantined',
+          reason: `${outcome.problem.code}: ${outcome.problem.message}`,
+        },
+      ]);
+      return { status: 'still-quarantined', leadId, reason: outcome.problem };
+    }
 
     config.registerLambdaContext(claimContext(leadId));
     let published: { before?: boolean };
@@ -84,8 +101,38 @@ export function createReplay(deps: ReplayDependencies): (leadId: string) => Prom
       throw error;
     }
     await deps.quarantine.remove(leadId);
+    if (!published.before) {
+      const at = now().toISOString();
+      const { lead } = outcome;
+      await record([
+        // The webhook's own arrival again, now with who it names: kept once, and searchable by them.
+        {
+          leadId,
+          at: entry.receivedAt,
+          kind: 'received',
+          source: entry.source,
+          deliveryId: entry.deliveryId,
+          correlationId: lead.correlationId,
+          contentType: entry.contentType,
+          bytes: lead.raw?.bytes ?? 0,
+          contact: contactOf(lead),
+        },
+        { leadId, at, kind: 'replayed', by: deps.ledger?.by ?? 'unknown', outcome: 'published' },
+        mappedEvent(lead, at, true),
+        {
+          leadId,
+          at,
+          kind: 'routed',
+          ...(deps.ledger?.decideRoutes(lead) ?? { matched: [], unmatched: [] }),
+        },
+      ]);
+    }
     return { status: published.before ? 'already-replayed' : 'replayed', leadId };
   };
+
+  async function record(events: Parameters<LeadLedger['append']>[0]): Promise<void> {
+    if (deps.ledger) await recordSafely(deps.ledger.ledger, events, deps.ledger.logger);
+  }
 }
 
 async function remap(

@@ -32,11 +32,11 @@ export interface TopicRule {
  * the very same patterns.
  */
 export function routingRules(config: LeadpipeConfig): RoutingRule[] {
-  const rules: RoutingRule[] = Object.entries(config.destinations).map(([destination, settings]) => {
-    const eventPattern: EventPattern = { source: [EVENT_SOURCE], 'detail-type': [LEAD_RECEIVED] };
-    if (settings.filter) eventPattern.detail = { lead: nestFilter(settings.filter) };
-    return { name: `${destination}-leads`, destination, eventPattern };
-  });
+  const rules: RoutingRule[] = Object.entries(config.destinations).map(([destination, settings]) => ({
+    name: `${destination}-leads`,
+    destination,
+    eventPattern: leadPattern(settings.filter),
+  }));
   const alerts = config.settings?.alerts;
   if (alerts) {
     rules.push({
@@ -72,6 +72,13 @@ export function opsTopicRules(config: LeadpipeConfig): TopicRule[] {
       },
     },
   ];
+}
+
+/** The pattern of the lead.received events a destination's filter lets through (all of them without one). */
+export function leadPattern(filter: LeadFilter | undefined): EventPattern {
+  const eventPattern: EventPattern = { source: [EVENT_SOURCE], 'detail-type': [LEAD_RECEIVED] };
+  if (filter) eventPattern.detail = { lead: nestFilter(filter) };
+  return eventPattern;
 }
 
 /** Dotted filter keys ("utm.campaign") become the nested objects EventBridge patterns use. */

@@ -4,6 +4,7 @@ import { describe, it, type TestContext } from 'vitest';
 import type {
   DeadLetterReason,
   DeliveryQueue,
+  QueueDepth,
   QueueMessage,
   RedriveProgress,
 } from '../../functions/ports.ts';
@@ -22,6 +23,8 @@ export interface DeliveryQueueContractOptions {
   maxReceiveCount: number;
   /** Whether bodies may hold characters outside the Basic Multilingual Plane (emoji). */
   supportsNonBmp: boolean;
+  /** Whether `depth()` can tell when the oldest message was sent (SQS cannot: it leaves `oldestSentAt` absent). */
+  reportsOldestSentAt: boolean;
 }
 
 /** The shortest visibility timeout SQS takes besides zero: whole seconds only. */
@@ -110,6 +113,13 @@ export function deliveryQueueContract(
 
   const empty = { visible: 0, inFlight: 0, delayed: 0 };
 
+  /** A queue's depth without `oldestSentAt`, which not every queue can tell (asserted on its own). */
+  async function depthCounts(queue: DeliveryQueue): Promise<{ queue: QueueDepth; deadLetters: QueueDepth }> {
+    const only = ({ visible, inFlight, delayed }: QueueDepth): QueueDepth => ({ visible, inFlight, delayed });
+    const depth = await queue.depth();
+    return { queue: only(depth.queue), deadLetters: only(depth.deadLetters) };
+  }
+
   describe.concurrent(`DeliveryQueue contract: ${name}`, () => {
     it('hides a received message for the visibility timeout, then hands it out again with the count raised', async (context) => {
       // Prepare
@@ -119,7 +129,7 @@ export function deliveryQueueContract(
 
       // Act
       const first = await nextMessage(queue, SHORT_SECONDS);
-      const whileHidden = await queue.depth();
+      const whileHidden = await depthCounts(queue);
       const again = await nextMessage(queue, LONG_SECONDS);
       const elapsed = Date.now() - start;
 
@@ -148,7 +158,7 @@ export function deliveryQueueContract(
         // Assess
         context.expect(received).toHaveLength(expected);
         context.expect(new Set(received.map((message) => message.messageId)).size).toBe(expected);
-        context.expect((await queue.depth()).queue).toEqual({
+        context.expect((await depthCounts(queue)).queue).toEqual({
           visible: 3 - expected,
           inFlight: expected,
           delayed: 0,
@@ -165,9 +175,9 @@ export function deliveryQueueContract(
 
       // Act
       await queue.delete([stale.receiptHandle]);
-      const afterStale = await queue.depth();
+      const afterStale = await depthCounts(queue);
       await queue.delete([latest.receiptHandle]);
-      const afterLatest = await queue.depth();
+      const afterLatest = await depthCounts(queue);
 
       // Assess
       context.expect(latest.receiveCount).toBe(2);
@@ -184,7 +194,7 @@ export function deliveryQueueContract(
 
       // Act
       await queue.retryAfter(received.receiptHandle, SHORT_SECONDS);
-      const whileHidden = await queue.depth();
+      const whileHidden = await depthCounts(queue);
       const again = await nextMessage(queue, LONG_SECONDS);
       const elapsed = Date.now() - start;
 
@@ -208,7 +218,7 @@ export function deliveryQueueContract(
         // Act: the event source mapping (AWS) deletes the original after the handler returned.
         await queue.deadLetter(received, reason);
         await queue.delete([received.receiptHandle]);
-        const depth = await queue.depth();
+        const depth = await depthCounts(queue);
         const letters = await queue.peekDeadLetters(10);
 
         // Assess
@@ -229,7 +239,7 @@ export function deliveryQueueContract(
       // Act
       await queue.deadLetter(dead, why('lead_dead'));
       await queue.delete([dead.receiptHandle]);
-      const depth = await queue.depth();
+      const depth = await depthCounts(queue);
 
       // Assess
       context.expect(depth).toEqual({
@@ -246,7 +256,7 @@ export function deliveryQueueContract(
 
       // Act
       await queue.retryAfter(received.receiptHandle, LONG_SECONDS);
-      const depth = await queue.depth();
+      const depth = await depthCounts(queue);
 
       // Assess: SQS's ApproximateNumberOfMessagesNotVisible; "delayed" is a DelaySeconds wait.
       context.expect(depth.queue).toEqual({ visible: 0, inFlight: 1, delayed: 0 });
@@ -261,7 +271,7 @@ export function deliveryQueueContract(
       // Act
       const first = await fixture.queue.peekDeadLetters(bodies.length);
       const second = await fixture.queue.peekDeadLetters(bodies.length);
-      const depth = await fixture.queue.depth();
+      const depth = await depthCounts(fixture.queue);
 
       // Assess
       const seen = (letters: typeof first) =>
@@ -290,7 +300,7 @@ export function deliveryQueueContract(
           ...(limit === undefined ? {} : { limit }),
           onProgress: (step) => progress.push({ ...step }),
         });
-        const depth = await queue.depth();
+        const depth = await depthCounts(queue);
         const redriven = await receiveExactly(queue, moved, LONG_SECONDS);
 
         // Assess
@@ -333,7 +343,7 @@ export function deliveryQueueContract(
           'the queue to move the message to its DLQ',
           async () => {
             handedOutAfterLimit.push(...(await queue.receive(1, SHORT_SECONDS)));
-            const seen = await queue.depth();
+            const seen = await depthCounts(queue);
             return seen.deadLetters.visible > 0 ? seen : undefined;
           },
           WAIT,
@@ -349,6 +359,146 @@ export function deliveryQueueContract(
         context.expect(letters[0]?.why).toBeUndefined();
       },
     );
+
+    it('redrives only the dead letters named by messageIds, ignoring ids it does not hold', async (context) => {
+      // Prepare
+      const fixture = await open(context);
+      const { queue } = fixture;
+      await deadLetterAll(fixture, [body(1), body(2), body(3), body(4)]);
+      const letters = await queue.peekDeadLetters(10);
+      const [first, , third] = letters;
+      if (!first || !third) throw new Error('fewer than 3 dead letters');
+      const moved: { messageId: string; body: string }[] = [];
+
+      // Act
+      const result = await queue.redrive({
+        messageIds: [first.messageId, third.messageId, 'no-such-message'],
+        onMoved: (chunk) => moved.push(...chunk),
+      });
+      const depth = await depthCounts(queue);
+      const left = await queue.peekDeadLetters(10);
+      const redriven = await receiveExactly(queue, 2, LONG_SECONDS);
+
+      // Assess
+      const byId = (a: { messageId: string }, b: { messageId: string }) =>
+        a.messageId.localeCompare(b.messageId);
+      context.expect(result).toEqual({ moved: 2, failed: 0, total: 2, errors: [] });
+      context
+        .expect(depth)
+        .toEqual({ queue: { ...empty, visible: 2 }, deadLetters: { ...empty, visible: 2 } });
+      context.expect(left.map((letter) => letter.messageId).sort()).toEqual(
+        letters
+          .filter((letter) => letter !== first && letter !== third)
+          .map((letter) => letter.messageId)
+          .sort(),
+      );
+      context
+        .expect([...moved].sort(byId))
+        .toEqual(
+          [first, third].map((letter) => ({ messageId: letter.messageId, body: letter.body })).sort(byId),
+        );
+      context.expect(redriven.map((message) => message.body).sort()).toEqual([first.body, third.body].sort());
+    });
+
+    it('moves nothing and leaves every dead letter readable at once when no named id is in the DLQ', async (context) => {
+      // Prepare
+      const fixture = await open(context);
+      const { queue } = fixture;
+      await deadLetterAll(fixture, [body(1), body(2)]);
+      const onMoved: unknown[] = [];
+
+      // Act
+      const result = await queue.redrive({
+        messageIds: ['no-such-message'],
+        onMoved: (chunk) => onMoved.push(chunk),
+      });
+      const depth = await depthCounts(queue);
+      const letters = await queue.peekDeadLetters(10);
+
+      // Assess: the ones looked at are visible again without waiting out a timeout.
+      context.expect(result).toEqual({ moved: 0, failed: 0, total: 0, errors: [] });
+      context.expect(onMoved).toEqual([]);
+      context.expect(depth).toEqual({ queue: empty, deadLetters: { ...empty, visible: 2 } });
+      context.expect(letters.map((letter) => letter.body).sort()).toEqual([body(1), body(2)].sort());
+    });
+
+    it('honours the limit among the named dead letters', async (context) => {
+      // Prepare
+      const fixture = await open(context);
+      const { queue } = fixture;
+      await deadLetterAll(fixture, [body(1), body(2), body(3), body(4)]);
+      const named = (await queue.peekDeadLetters(10)).slice(0, 3).map((letter) => letter.messageId);
+
+      // Act
+      const result = await queue.redrive({ messageIds: named, limit: 2 });
+      const left = await queue.peekDeadLetters(10);
+
+      // Assess: two of the three named went; the third and the unnamed one stay.
+      context.expect(result).toEqual({ moved: 2, failed: 0, total: 2, errors: [] });
+      context.expect(left).toHaveLength(2);
+      context.expect(left.filter((letter) => named.includes(letter.messageId))).toHaveLength(1);
+    });
+
+    it('tells onMoved, chunk by chunk, every dead letter a redrive moved, with its body', async (context) => {
+      // Prepare
+      const fixture = await open(context);
+      const { queue } = fixture;
+      const bodies = [body(1), body(2), body(3)];
+      await deadLetterAll(fixture, bodies);
+      const letters = await queue.peekDeadLetters(10);
+      const chunks: (readonly { messageId: string; body: string }[])[] = [];
+
+      // Act
+      const result = await queue.redrive({ onMoved: (chunk) => chunks.push(chunk) });
+
+      // Assess
+      const moved = chunks.flat();
+      context.expect(result.moved).toBe(3);
+      context.expect(chunks.every((chunk) => chunk.length > 0)).toBe(true);
+      context
+        .expect(moved.map((entry) => entry.messageId).sort())
+        .toEqual(letters.map((l) => l.messageId).sort());
+      context.expect(moved.map((entry) => entry.body).sort()).toEqual([...bodies].sort());
+    });
+
+    if (options.reportsOldestSentAt) {
+      it('tells when the oldest message in the queue and in the DLQ was sent, and nothing when empty', async (context) => {
+        // Prepare
+        const fixture = await open(context);
+        const { queue } = fixture;
+        const before = await queue.depth();
+        await deadLetterAll(fixture, [body(3)]);
+        await fixture.send([body(1)]);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await fixture.send([body(2)]);
+
+        // Act
+        const depth = await queue.depth();
+        const held = await receiveExactly(queue, 2, LONG_SECONDS);
+        const [letter] = await queue.peekDeadLetters(1);
+
+        // Assess: the first message's send time, though it has been received since; the DLQ's by when it arrived there.
+        const sentAt = Math.min(...held.map((message) => message.sentAt));
+        context.expect(before.queue.oldestSentAt).toBeUndefined();
+        context.expect(before.deadLetters.oldestSentAt).toBeUndefined();
+        context.expect(held.find((message) => message.sentAt === sentAt)?.body).toBe(body(1));
+        context.expect(depth.queue.oldestSentAt).toBe(sentAt);
+        context.expect(depth.deadLetters.oldestSentAt).toBe(letter?.sentAt);
+      });
+    } else {
+      it('leaves oldestSentAt absent: this queue cannot tell (a known peer difference)', async (context) => {
+        // Prepare
+        const fixture = await open(context);
+        await fixture.send([body(1)]);
+
+        // Act
+        const depth = await fixture.queue.depth();
+
+        // Assess
+        context.expect(depth.queue.visible).toBe(1);
+        context.expect(depth.queue).not.toHaveProperty('oldestSentAt');
+      });
+    }
 
     /** Sends `text` in a body and carries it through receive, deadLetter, peek and redrive. */
     async function roundTrip(fixture: DeliveryQueueFixture, text: string): Promise<string[]> {
@@ -389,7 +539,7 @@ export function deliveryQueueContract(
 
         // Assess
         await context.expect(sending).rejects.toThrow(/invalid/i);
-        context.expect(await fixture.queue.depth()).toEqual({ queue: empty, deadLetters: empty });
+        context.expect(await depthCounts(fixture.queue)).toEqual({ queue: empty, deadLetters: empty });
       });
     }
   });

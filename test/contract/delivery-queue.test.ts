@@ -23,7 +23,7 @@ deliveryQueueContract(
       end: async () => database.close(),
     };
   },
-  { maxReceiveCount: MAX_RECEIVE_COUNT, supportsNonBmp: true },
+  { maxReceiveCount: MAX_RECEIVE_COUNT, supportsNonBmp: true, reportsOldestSentAt: true },
 );
 
 deliveryQueueContract(
@@ -54,5 +54,6 @@ deliveryQueueContract(
     };
   },
   // fauxqs refuses bodies outside the BMP, which real SQS takes: the contract asserts the refusal.
-  { maxReceiveCount: MAX_RECEIVE_COUNT, supportsNonBmp: false },
+  // SQS's depth has no age of the oldest message (that is CloudWatch's ApproximateAgeOfOldestMessage).
+  { maxReceiveCount: MAX_RECEIVE_COUNT, supportsNonBmp: false, reportsOldestSentAt: false },
 );

@@ -278,7 +278,7 @@ describe('createDeliver', () => {
       records.map((record) => record.messageId).sort(),
     );
     expect(whileBlocked).toEqual({
-      queue: { visible: 0, inFlight: 2, delayed: 0 },
+      queue: { visible: 0, inFlight: 2, delayed: 0, oldestSentAt: expect.any(Number) },
       deadLetters: { visible: 0, inFlight: 0, delayed: 0 },
     });
     expect(again.map((record) => record.messageId).sort()).toEqual(

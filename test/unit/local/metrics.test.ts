@@ -39,6 +39,11 @@ describe('webhookStatus', () => {
   ])('$method answered $code is $status', ({ method, code, status }) => {
     expect(webhookStatus(method, code)).toBe(status);
   });
+
+  it('tells a quarantined payload from an accepted lead, though both are 202', () => {
+    expect(webhookStatus('POST', 202, true)).toBe('quarantined');
+    expect(webhookStatus('POST', 200, true)).toBe('duplicate');
+  });
 });
 
 describe('batchOutcomes', () => {
