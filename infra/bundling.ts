@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import type { ICommandHooks } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { CONFIG_DEFINE } from '../adapters/aws/lambda/embedded-config.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
 
@@ -17,6 +18,7 @@ export const ENTRIES = {
   'deliver-slack': 'adapters/aws/lambda/deliver-slack.lambda.ts',
   alarm: 'adapters/aws/lambda/alarm.lambda.ts',
   canary: 'adapters/aws/lambda/canary.lambda.ts',
+  console: 'adapters/aws/lambda/console.lambda.ts',
 } as const satisfies Record<string, string> & Record<`deliver-${DestinationConfig['type']}`, string>;
 
 export type FunctionKind = keyof typeof ENTRIES;
@@ -63,4 +65,37 @@ export function bundleSettings(config: LeadpipeConfig) {
     // The config as an object literal: no parsing at cold start (see adapters/aws/lambda/embedded-config.ts).
     define: { [CONFIG_DEFINE]: JSON.stringify(config) },
   };
+}
+
+/** The console page's folder (index.html, its scripts and styles), relative to the project root. */
+export const OPS_PAGE_DIR = 'ops';
+
+/**
+ * The console function's bundle gets the page's files beside index.mjs (`ops/`), copied after
+ * esbuild has run: they are served as they are, never bundled, and changing one changes the asset
+ * hash, so a deploy ships it. Synth fails, naming the file, when the page is not there.
+ */
+export function opsPageCommandHooks(): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir, outputDir) => copyOpsPageCommands(inputDir, outputDir),
+  };
+}
+
+/** The shell commands that copy ops/*.html, *.js and *.css into a bundle's output folder. */
+export function copyOpsPageCommands(inputDir: string, outputDir: string): string[] {
+  const from = shellQuote(`${inputDir}/${OPS_PAGE_DIR}`);
+  const to = shellQuote(`${outputDir}/${OPS_PAGE_DIR}`);
+  const index = shellQuote(`${inputDir}/${OPS_PAGE_DIR}/index.html`);
+  return [
+    `test -f ${index} || { echo "The console page ${OPS_PAGE_DIR}/index.html is missing: it ships with leadpipe, in ${OPS_PAGE_DIR}/" >&2; exit 1; }`,
+    `mkdir -p ${to}`,
+    `find ${from} -maxdepth 1 -type f \\( -name '*.html' -o -name '*.js' -o -name '*.css' \\) -exec cp {} ${to}/ \\;`,
+  ];
+}
+
+/** One POSIX shell word: single-quoted, with any single quote closed, escaped and reopened. */
+function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`;
 }

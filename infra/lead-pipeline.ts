@@ -52,11 +52,20 @@ import { type EventPattern, opsTopicRules, routingRules } from '../functions/rou
 import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
 import { AlarmTopic } from './alarm-topic.ts';
 import { awsChecks } from './aws-config.ts';
-import { bundleSettings, deliverFunctionKind, ENTRIES, type FunctionKind, PROJECT_ROOT } from './bundling.ts';
+import {
+  bundleSettings,
+  deliverFunctionKind,
+  ENTRIES,
+  type FunctionKind,
+  opsPageCommandHooks,
+  PROJECT_ROOT,
+} from './bundling.ts';
 import { Canary, canaryFunctionConfig } from './canary.ts';
 import { EventSchemas } from './event-schemas.ts';
 import { functionAlarms } from './function-alarms.ts';
 import { deliverConfig, ingestConfig } from './function-config.ts';
+import { grantLedgerAppend, ledgerTable } from './ledger-table.ts';
+import { consoleEnvironment, OpsConsole } from './ops-console.ts';
 import {
   DEFAULT_ENV_SECRET_PREFIX,
   destinationSecretRefs,
@@ -96,7 +105,7 @@ export interface LeadPipelineProps {
   readonly oldestMessageAlarmAge?: Duration;
   /** Share of ingest requests answered 5xx (percent, over 5 minutes) that raises an alarm. @default 5 */
   readonly ingestErrorRateAlarmPercent?: number;
-  /** What happens to the table when the stack is deleted. @default RemovalPolicy.RETAIN */
+  /** What happens to the tables (the pipeline's and the ledger's) when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
   /** Memory of the ingest and deliver functions (more memory is more CPU: faster cold starts). @default 512 */
   readonly memorySize?: number;
@@ -118,6 +127,8 @@ export interface DestinationResources {
 export class LeadPipeline extends Construct {
   readonly api: HttpApi;
   readonly table: Table;
+  /** The lead ledger's own table (infra/ledger-table.ts): every lead's timeline, for the console. */
+  readonly ledgerTable: Table;
   readonly bus: EventBus;
   readonly ingestFunction: NodejsFunction;
   readonly alarmFunction?: NodejsFunction;
@@ -126,6 +137,9 @@ export class LeadPipeline extends Construct {
   /** The scheduled synthetic lead and its alarms (when settings.canary is set and enabled). */
   readonly canary?: Canary;
   readonly canaryFunction?: NodejsFunction;
+  /** The ops console's routes, authorizer and grants (when settings.console.jwt is set). */
+  readonly console?: OpsConsole;
+  readonly consoleFunction?: NodejsFunction;
   readonly destinations: Readonly<Record<string, DestinationResources>>;
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
@@ -158,6 +172,9 @@ export class LeadPipeline extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
     });
+    this.ledgerTable = ledgerTable(this, 'LedgerTable', {
+      removalPolicy: props.tableRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
     this.bus = new EventBus(this, 'Bus', { eventBusName: `${this.prefix}-bus` });
     new EventSchemas(this, 'EventSchemas', { prefix: this.prefix });
 
@@ -166,6 +183,7 @@ export class LeadPipeline extends Construct {
       environment: {
         [ENVIRONMENT.tableName]: this.table.tableName,
         [ENVIRONMENT.busName]: this.bus.eventBusName,
+        [ENVIRONMENT.ledgerTableName]: this.ledgerTable.tableName,
       },
     });
     // Idempotency records and quarantined payloads: single items, never scans or batches.
@@ -177,6 +195,8 @@ export class LeadPipeline extends Construct {
       'dynamodb:DeleteItem',
     );
     this.bus.grantPutEventsTo(this.ingestFunction);
+    // Received, mapped or quarantined, routed: appended, never read back.
+    grantLedgerAppend(this.ledgerTable, this.ingestFunction);
     this.grantSecrets(
       this.ingestFunction,
       Object.values(config.sources).flatMap((source) => sourceSecretRefs(source)),
@@ -306,6 +326,32 @@ export class LeadPipeline extends Construct {
         logicalName,
       });
     }
+    const jwt = config.settings?.console?.jwt;
+    if (jwt) {
+      const resources = {
+        apiUrl,
+        table: this.table,
+        ledger: this.ledgerTable,
+        bus: this.bus,
+        destinations: this.destinations,
+      };
+      // The whole config: the catalog lists every source and destination, and a replay maps with the
+      // sources' current mappings. It holds secret references only, and the function may read no secret.
+      this.consoleFunction = this.lambda(
+        'Console',
+        'console',
+        config,
+        // API Gateway waits at most 30 s for an integration: a redrive stops short of that.
+        { timeout: Duration.seconds(29), environment: consoleEnvironment(this, resources) },
+        256,
+      );
+      this.console = new OpsConsole(this, 'OpsConsole', {
+        ...resources,
+        api: this.api,
+        function: this.consoleFunction,
+        jwt,
+      });
+    }
     this.addAlarms(stage, props);
     this.dashboard = this.addDashboard(stage);
     this.addOutputs(apiUrl);
@@ -374,6 +420,8 @@ export class LeadPipeline extends Construct {
         banner: settings.banner,
         externalModules: settings.external,
         define: settings.define,
+        // The console serves its page's files from its bundle.
+        ...(kind === 'console' ? { commandHooks: opsPageCommandHooks() } : {}),
       },
     });
   }
@@ -423,9 +471,12 @@ export class LeadPipeline extends Construct {
         // The vendor's rate limit, shared by every concurrent invocation; and Slack records what it
         // posted, so a redelivered batch never shows people a lead twice.
         [ENVIRONMENT.tableName]: this.table.tableName,
+        [ENVIRONMENT.ledgerTableName]: this.ledgerTable.tableName,
       },
     });
     this.grantRateLimiter(fn, destination.type);
+    // Each attempt and dead letter: appended, never read back.
+    grantLedgerAppend(this.ledgerTable, fn);
     if (destination.type === 'slack') this.grantDeliveredRecords(fn, name);
     const vendorLimit = VENDOR_BATCH_SIZE[destination.type];
     const window = destination.delivery?.batchWindowSeconds ?? 1;
@@ -604,6 +655,7 @@ export class LeadPipeline extends Construct {
       })),
       ...(this.alarmFunction ? [{ name: 'alarm', id: 'AlarmFunction', fn: this.alarmFunction }] : []),
       ...(this.canaryFunction ? [{ name: 'canary', id: 'CanaryFunction', fn: this.canaryFunction }] : []),
+      ...(this.consoleFunction ? [{ name: 'console', id: 'ConsoleFunction', fn: this.consoleFunction }] : []),
     ];
   }
 
@@ -685,6 +737,7 @@ export class LeadPipeline extends Construct {
       });
     }
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'LedgerTableName', { value: this.ledgerTable.tableName });
     new CfnOutput(this, 'BusName', { value: this.bus.eventBusName });
     for (const [name, resources] of Object.entries(this.destinations)) {
       new CfnOutput(this, `QueueUrl${logicalName(name)}`, { value: resources.queue.queueUrl });

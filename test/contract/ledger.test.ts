@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDynamoLedger, LEDGER_TABLE } from '../../adapters/aws/ledger.ts';
@@ -9,7 +8,7 @@ import { openDatabase } from '../../adapters/embedded/database.ts';
 import { createEmbeddedLedger } from '../../adapters/embedded/ledger.ts';
 import { inWriteScope, takeStaged, write } from '../../adapters/embedded/write-scope.ts';
 import { LEDGER_KEEP_DAYS } from '../../functions/ports.ts';
-import { startTestTable, type TestTable } from '../support/dynamo.ts';
+import { createLedgerTable, startTestTable, type TestTable } from '../support/dynamo.ts';
 import { deliveredLife, ledgerLeadId } from '../support/ledger-events.ts';
 import { waitUntil } from '../support/wait.ts';
 import { ledgerContract, NOW } from './ledger.contract.ts';
@@ -56,41 +55,6 @@ async function startLedgerTable(): Promise<TestTable & { documents: DynamoDBDocu
   const table = await startTestTable(TABLE);
   await createLedgerTable(table.client, LEDGER);
   return { ...table, documents: DynamoDBDocumentClient.from(table.client) };
-}
-
-async function createLedgerTable(client: DynamoDBClient, tableName: string): Promise<void> {
-  const indexes = Object.entries(LEDGER_TABLE.indexes);
-  const names = new Set<string>([LEDGER_TABLE.partitionKey, LEDGER_TABLE.sortKey]);
-  for (const [, keys] of indexes) names.add(keys.partitionKey).add(keys.sortKey);
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      AttributeDefinitions: [...names].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
-      KeySchema: [
-        { AttributeName: LEDGER_TABLE.partitionKey, KeyType: 'HASH' },
-        { AttributeName: LEDGER_TABLE.sortKey, KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-      // As infra/ledger-table.ts builds them: each projecting the whole item.
-      GlobalSecondaryIndexes: indexes.map(([IndexName, keys]) => ({
-        IndexName,
-        KeySchema: [
-          { AttributeName: keys.partitionKey, KeyType: 'HASH' },
-          { AttributeName: keys.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      })),
-    }),
-  );
-  // dynalite makes even an instantly created table ACTIVE a moment later; writes before that are refused.
-  await waitUntil(
-    `table ${tableName} to be active`,
-    async () => {
-      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
-      return Table?.TableStatus === 'ACTIVE' ? true : undefined;
-    },
-    { timeoutMs: 10_000, intervalMs: 10 },
-  );
 }
 
 describe('embedded ledger in a write scope', () => {

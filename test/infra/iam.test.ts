@@ -1,8 +1,15 @@
-import { type CfnElement, Stack } from 'aws-cdk-lib';
 import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { exampleConfig, resourcesOf, type Synthesized, synthPipeline } from './synth.ts';
+import {
+  exampleConfig,
+  grantsOfRole,
+  logicalId,
+  resourcesOf,
+  type Synthesized,
+  synthPipeline,
+  TRACE_WRITES,
+} from './synth.ts';
 
 let synth: Synthesized;
 
@@ -10,56 +17,14 @@ beforeAll(() => {
   synth = synthPipeline(exampleConfig());
 });
 
-const logicalId = (construct: IConstruct) =>
-  Stack.of(construct).getLogicalId(construct.node.defaultChild as CfnElement);
-
-/** A policy resource as readable text: `Table.Arn`, or the joined ARN with `${Ref}` placeholders. */
-function render(resource: unknown): string {
-  if (typeof resource === 'string') return resource;
-  const value = resource as Record<string, unknown>;
-  if ('Fn::GetAtt' in value) return (value['Fn::GetAtt'] as string[]).join('.');
-  if ('Ref' in value) return `\${${value.Ref}}`;
-  if ('Fn::Join' in value) {
-    const [separator, parts] = value['Fn::Join'] as [string, unknown[]];
-    return parts.map(render).join(separator);
-  }
-  return JSON.stringify(resource);
-}
-
-/** Every (action, resource) the function's role is granted, from the synthesized template. */
-function grantsOf(fn: LambdaFunction): { actions: string[]; resource: string; condition?: unknown }[] {
-  const roleId = logicalId(fn.role as IConstruct);
-  const policies = resourcesOf(synth.template, 'AWS::IAM::Policy');
-  return Object.values(policies)
-    .filter((policy) => JSON.stringify(policy.Properties?.Roles) === JSON.stringify([{ Ref: roleId }]))
-    .flatMap((policy) => {
-      const document = policy.Properties?.PolicyDocument as {
-        Statement: { Action: string | string[]; Resource: unknown; Effect: string; Condition?: unknown }[];
-      };
-      // X-Ray's trace writes (active tracing) are on "*": their own test below.
-      return document.Statement.filter((statement) => !isTraceWrite(statement)).flatMap((statement) => {
-        expect(statement.Effect).toBe('Allow');
-        const actions = [statement.Action].flat();
-        return [statement.Resource].flat().map((resource) => ({
-          actions,
-          resource: render(resource),
-          ...(statement.Condition ? { condition: statement.Condition } : {}),
-        }));
-      });
-    });
-}
-
-/** The statement active tracing adds to every function's role. */
-const TRACE_WRITES = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-const isTraceWrite = (statement: { Action: string | string[] }) =>
-  JSON.stringify([statement.Action].flat().sort()) === JSON.stringify(TRACE_WRITES);
+const grantsOf = (fn: LambdaFunction) => grantsOfRole(synth.template, fn);
 
 const secretArn = (name: string) =>
   `arn:\${AWS::Partition}:secretsmanager:eu-west-1:111122223333:secret:${name}-??????`;
 const parameterArn = (path: string) => `arn:\${AWS::Partition}:ssm:eu-west-1:111122223333:parameter${path}`;
 
 describe('IAM: each function reaches only its own table, bus, queues and secrets', () => {
-  it('ingest: its log group, the table (single items), the bus, and the sources’ secrets', () => {
+  it('ingest: its log group, the table (single items), the bus, the ledger (appends), and the sources’ secrets', () => {
     const { pipeline } = synth;
     const grants = grantsOf(pipeline.ingestFunction);
     expect(grants.map((grant) => grant.resource).sort()).toEqual(
@@ -67,6 +32,7 @@ describe('IAM: each function reaches only its own table, bus, queues and secrets
         `${logicalId(pipeline.ingestFunction.logGroup as IConstruct)}.Arn`,
         `${logicalId(pipeline.table)}.Arn`,
         `${logicalId(pipeline.bus)}.Arn`,
+        `${logicalId(pipeline.ledgerTable)}.Arn`,
         secretArn('leadpipe/demo-webhook-secret'),
         // env:TYPEFORM_SECRET deploys as the Secrets Manager secret leadpipe/TYPEFORM_SECRET.
         secretArn('leadpipe/TYPEFORM_SECRET'),
@@ -79,6 +45,12 @@ describe('IAM: each function reaches only its own table, bus, queues and secrets
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
     ]);
+    expect(grants.filter((grant) => grant.resource === `${logicalId(pipeline.ledgerTable)}.Arn`)).toEqual([
+      {
+        actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+        resource: `${logicalId(pipeline.ledgerTable)}.Arn`,
+      },
+    ]);
   });
 
   it.each([
@@ -86,7 +58,7 @@ describe('IAM: each function reaches only its own table, bus, queues and secrets
     ['salesforce', [secretArn('leadpipe/salesforce')], false],
     ['slack', [parameterArn('/leadpipe/slack-bot-token')], true],
   ])(
-    'deliver %s: its log group, its queue and DLQ, the bus, its own secret, its vendor rate-limit items (Slack: its own delivered records)',
+    'deliver %s: its log group, its queue and DLQ, the bus, its own secret, its vendor rate-limit items (Slack: its own delivered records), the ledger (appends)',
     (name, secrets, recordsDeliveries) => {
       const resources = synth.pipeline.destinations[name];
       if (!resources) throw new Error(`no destination ${name}`);
@@ -98,10 +70,16 @@ describe('IAM: each function reaches only its own table, bus, queues and secrets
           `${logicalId(resources.queue)}.Arn`,
           `${logicalId(resources.deadLetterQueue)}.Arn`,
           `${logicalId(synth.pipeline.bus)}.Arn`,
+          `${logicalId(synth.pipeline.ledgerTable)}.Arn`,
           ...secrets,
           table,
         ].sort(),
       );
+      // Appends to the ledger, on the table only (no index, no read).
+      const ledger = `${logicalId(synth.pipeline.ledgerTable)}.Arn`;
+      expect(grants.filter((grant) => grant.resource === ledger)).toEqual([
+        { actions: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'], resource: ledger },
+      ]);
       // Only its vendor's `limiter#<vendor>#` items (the shared rate limit) and batch reads and writes
       // of its own `delivered#<name>#` items: never idempotency records or payloads.
       expect(grants.filter((grant) => grant.resource === table)).toEqual([

@@ -190,7 +190,7 @@ describe('LeadPipeline: functions', () => {
     });
   });
 
-  it('gives each deliver function its queue, DLQ, destination and the table (its rate-limiter items)', () => {
+  it('gives each deliver function its queue, DLQ, destination, the table (its rate-limiter items) and the ledger', () => {
     const fn = synth.pipeline.destinations.salesforce?.function as IConstruct;
     const resources = resourcesOf(synth.template, 'AWS::Lambda::Function');
     expect(resources[id(fn)]?.Properties?.Environment).toEqual({
@@ -203,6 +203,20 @@ describe('LeadPipeline: functions', () => {
           Ref: id(synth.pipeline.destinations.salesforce?.deadLetterQueue as IConstruct),
         },
         [ENVIRONMENT.tableName]: { Ref: id(synth.pipeline.table) },
+        [ENVIRONMENT.ledgerTableName]: { Ref: id(synth.pipeline.ledgerTable) },
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    });
+  });
+
+  it('gives the ingest function the table, the bus and the ledger', () => {
+    const resources = resourcesOf(synth.template, 'AWS::Lambda::Function');
+    expect(resources[id(synth.pipeline.ingestFunction)]?.Properties?.Environment).toEqual({
+      Variables: {
+        [ENVIRONMENT.pipeline]: 'leadpipe',
+        [ENVIRONMENT.tableName]: { Ref: id(synth.pipeline.table) },
+        [ENVIRONMENT.busName]: expect.anything(),
+        [ENVIRONMENT.ledgerTableName]: { Ref: id(synth.pipeline.ledgerTable) },
         NODE_OPTIONS: '--enable-source-maps',
       },
     });

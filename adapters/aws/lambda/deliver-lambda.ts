@@ -1,15 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { BatchSummary } from '../../../functions/deliver/deliver.ts';
 import { wireDeliver } from '../../../functions/deliver/wiring.ts';
 import { createLogger } from '../../../functions/observability/logger.ts';
 import { createTracer, traceInvocation } from '../../../functions/observability/tracing.ts';
+import type { LeadLedger } from '../../../functions/ports.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../../../schemas/generated/config.ts';
 import type { DestinationClientsFactory } from '../../destination-clients.ts';
 import { createDeliveredStore } from '../delivered-store.ts';
 import { createSqsDeliveryQueue } from '../delivery-queue.ts';
+import { createDynamoLedger } from '../ledger.ts';
 import { createAlertPublisher } from '../publisher.ts';
 import { sharedLimiters } from '../rate-limiter.ts';
 import { awsSecretResolver, type RefreshableSecretResolver, SECRET_CACHE_SECONDS } from '../secrets.ts';
@@ -26,6 +29,8 @@ export interface DeliverLambdaOptions {
   dynamodb?: DynamoDBClient;
   /** Default: Secrets Manager / SSM through Powertools, cached for `secretMaxAgeSeconds`. */
   secrets?: RefreshableSecretResolver;
+  /** Default: the DynamoDB ledger in LEADPIPE_LEDGER_TABLE_NAME; neither: no ledger is written. */
+  ledger?: LeadLedger;
   /** How old a secret value may get before the clients are checked against the store. @default 300 */
   secretMaxAgeSeconds?: number;
   metrics?: PipelineMetrics;
@@ -81,10 +86,23 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
   const alerts = options.config.settings?.alerts;
   // Set by the construct for every deliver function: the shared rate limits' items, and what
   // Slack delivered. Without it (a test), each invocation environment keeps its own limits.
-  const tableName = (options.env ?? process.env)[ENVIRONMENT.tableName];
-  const dynamodb = tableName
-    ? (options.dynamodb ?? tracer.captureAWSv3Client(new DynamoDBClient({})))
-    : undefined;
+  const environment = options.env ?? process.env;
+  const tableName = environment[ENVIRONMENT.tableName];
+  // Set by the construct for every deliver function too: each attempt and dead letter is appended.
+  const ledgerTableName = environment[ENVIRONMENT.ledgerTableName];
+  const dynamodb =
+    tableName || ledgerTableName
+      ? (options.dynamodb ?? tracer.captureAWSv3Client(new DynamoDBClient({})))
+      : undefined;
+  const ledger =
+    options.ledger ??
+    (dynamodb && ledgerTableName
+      ? createDynamoLedger({
+          client: DynamoDBDocumentClient.from(dynamodb),
+          tableName: ledgerTableName,
+          retentionDays: options.config.settings?.ledger?.retentionDays,
+        })
+      : undefined);
   const delivered = dynamodb && tableName ? createDeliveredStore(dynamodb, tableName) : undefined;
   const limiter =
     dynamodb && tableName
@@ -125,6 +143,7 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
         ...(built.opsAlerts ? { opsAlerts: built.opsAlerts } : {}),
         queue,
         publishAlerts,
+        ...(ledger ? { ledger } : {}),
         logger,
         onBatch: (summary) => countBatch(metrics, summary),
       }),

@@ -13,6 +13,12 @@ export const ENVIRONMENT = {
   deadLetterQueueUrl: 'LEADPIPE_DLQ_URL',
   /** The canary source's webhook URL on the deployed API (the canary function posts to it). */
   canaryUrl: 'LEADPIPE_CANARY_URL',
+  /** The lead ledger's own table (infra/ledger-table.ts): ingest and deliver append, the console reads. */
+  ledgerTableName: 'LEADPIPE_LEDGER_TABLE_NAME',
+  /** The console: the API's base URL, which the source catalog's webhook URLs start with. */
+  apiUrl: 'LEADPIPE_API_URL',
+  /** The console: every destination's queue URLs, as JSON `{ "<name>": { "queueUrl", "deadLetterQueueUrl" } }`. */
+  queues: 'LEADPIPE_QUEUES',
 } as const;
 
 export type EnvironmentKey = keyof typeof ENVIRONMENT;

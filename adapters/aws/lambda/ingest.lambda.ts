@@ -1,21 +1,23 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { HttpResult } from '../../../functions/http/middleware.ts';
 import { wireIngest } from '../../../functions/ingest/wiring.ts';
 import { createLogger } from '../../../functions/observability/logger.ts';
 import { parseTraceparent } from '../../../functions/observability/trace-context.ts';
 import { createTracer, traceInvocation } from '../../../functions/observability/tracing.ts';
-import type { SecretResolver } from '../../../functions/ports.ts';
+import type { LeadLedger, SecretResolver } from '../../../functions/ports.ts';
 import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
 import { createIdempotencyStore } from '../idempotency-store.ts';
+import { createDynamoLedger } from '../ledger.ts';
 import { createAlertPublisher, createLeadPublisher } from '../publisher.ts';
 import { createQuarantineStore } from '../quarantine-store.ts';
 import { awsSecretResolver } from '../secrets.ts';
 import { createShapeStore } from '../shape-store.ts';
 import { correlationIdFor } from './correlation.ts';
 import { embeddedConfig } from './embedded-config.ts';
-import { readEnvironment } from './environment.ts';
+import { ENVIRONMENT, readEnvironment } from './environment.ts';
 import { METRIC, type PipelineMetrics, powertoolsMetrics } from './metrics.ts';
 
 export interface IngestLambdaOptions {
@@ -24,6 +26,8 @@ export interface IngestLambdaOptions {
   dynamodb?: DynamoDBClient;
   eventbridge?: EventBridgeClient;
   secrets?: SecretResolver;
+  /** Default: the DynamoDB ledger in LEADPIPE_LEDGER_TABLE_NAME; neither: no ledger is written. */
+  ledger?: LeadLedger;
   metrics?: PipelineMetrics;
   logger?: ReturnType<typeof createLogger>;
   /** X-Ray (Powertools); a no-op outside Lambda. Clients given in the options are not instrumented. */
@@ -46,6 +50,7 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
   const dynamodb = options.dynamodb ?? tracer.captureAWSv3Client(new DynamoDBClient({}));
   const eventbridge = options.eventbridge ?? tracer.captureAWSv3Client(new EventBridgeClient({}));
   const publishOptions = { client: eventbridge, busName: env.busName };
+  const ledger = options.ledger ?? ledgerFor(dynamodb, options);
   const handler = wireIngest({
     config: options.config,
     ports: {
@@ -58,6 +63,7 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
         throttle: { repeatMinutes: options.config.settings?.alerts?.repeatMinutes },
       }),
       secrets: options.secrets ?? awsSecretResolver(),
+      ...(ledger ? { ledger } : {}),
     },
     // Per instance, behind API Gateway's stage throttling (functions/ingest/throttle.ts says why both).
     logger,
@@ -85,6 +91,25 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
       logger.resetKeys();
     }
   };
+}
+
+/**
+ * The lead ledger's own table, when the construct named it (it does for every ingest and deliver
+ * function); a test that names none writes no ledger.
+ */
+function ledgerFor(
+  client: DynamoDBClient,
+  options: { config: LeadpipeConfig; env?: Readonly<Record<string, string | undefined>>; now?: () => Date },
+): LeadLedger | undefined {
+  const tableName = (options.env ?? process.env)[ENVIRONMENT.ledgerTableName];
+  if (!tableName) return undefined;
+  const now = options.now;
+  return createDynamoLedger({
+    client: DynamoDBDocumentClient.from(client),
+    tableName,
+    retentionDays: options.config.settings?.ledger?.retentionDays,
+    ...(now ? { now: () => now().getTime() } : {}),
+  });
 }
 
 function countAnswer(metrics: PipelineMetrics, response: HttpResult): void {
