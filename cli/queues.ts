@@ -1,13 +1,16 @@
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsDeliveryQueue } from '../adapters/aws/delivery-queue.ts';
-import type { DeliveryQueue } from '../functions/ports.ts';
+import type { DeliveryQueue, LeadLedger } from '../functions/ports.ts';
 import { openEmbeddedStore } from '../local/embedded-store.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 import { CliError } from './errors.ts';
+import { didYouMean } from './suggest.ts';
 
 /** One destination's queues, wherever they are, and how to let go of them. */
 export interface OpenQueue {
   queue: DeliveryQueue;
+  /** Where a redrive records its `redriven` steps; none for a deployed stack's queues. */
+  ledger?: LeadLedger;
   /** Where the queues are, for messages: "the local data dir (…)" or "AWS (…)". */
   where: string;
   close(): void;
@@ -19,12 +22,15 @@ export interface OpenQueue {
  */
 export function localDeliveryQueue(config: LeadpipeConfig, destination: string, dataDir: string): OpenQueue {
   if (!Object.hasOwn(config.destinations, destination)) {
-    const known = Object.keys(config.destinations).join(', ') || 'none';
-    throw new CliError(`The config has no destination "${destination}". Destinations: ${known}`);
+    const known = Object.keys(config.destinations);
+    throw new CliError(
+      `The config has no destination "${destination}"${didYouMean(destination, known)}. Destinations: ${known.join(', ') || 'none'}`,
+    );
   }
   const store = openEmbeddedStore(config, { dataDir, mustExist: true });
   return {
     queue: store.queues.deliveryQueue(destination),
+    ledger: store.ledger,
     where: `the local data dir (${dataDir})`,
     close: () => store.close(),
   };

@@ -38,8 +38,11 @@ export function closestMatch(typed: string, candidates: readonly string[]): stri
   return best.distance <= allowed ? best.candidate : undefined;
 }
 
-/** ` Did you mean "x"?` when one candidate is close, else the empty string; for error messages. */
+/**
+ * ` (did you mean x?)` when one candidate is close, else the empty string: for the names commander
+ * does not know (help topics, sources, destinations), worded as its own suggestions are.
+ */
 export function didYouMean(typed: string, candidates: readonly string[]): string {
   const match = closestMatch(typed, candidates);
-  return match ? ` Did you mean "${match}"?` : '';
+  return match ? ` (did you mean ${match}?)` : '';
 }

@@ -1,27 +1,19 @@
 import { type DeadLetter, describeDeadLetter } from '../../functions/deliver/dead-letter.ts';
-import type { RedriveProgress } from '../../functions/ports.ts';
-import type { Command, CommandContext } from '../context.ts';
-import { CliError } from '../errors.ts';
+import { redriveRecorded } from '../../functions/ledger/redrive.ts';
+import { createLogger } from '../../functions/observability/logger.ts';
+import type { CommandContext, CommandRun } from '../context.ts';
+import { CliError, UsageError } from '../errors.ts';
+import { EXIT, type ExitCode } from '../exit-codes.ts';
+import { createProgressReporter } from '../progress.ts';
 import { awsDeliveryQueue, localDeliveryQueue, type OpenQueue } from '../queues.ts';
-import { didYouMean } from '../suggest.ts';
-
-/** Where the command writes; a test passes its own. */
-export interface Terminal {
-  out(line: string): void;
-  /** Progress goes here (stderr), so `list > file` keeps only the listing. */
-  progress: { write(text: string): void; isTTY?: boolean; columns?: number };
-}
-
-const processTerminal: Terminal = {
-  out: (line) => console.log(line),
-  progress: process.stderr,
-};
+import { type Column, printTable } from '../table.ts';
+import { note, processTerminal, type Terminal } from '../terminal.ts';
 
 const DEFAULT_LIST_LIMIT = 50;
 
-const SUBCOMMANDS = ['list', 'show', 'redrive'] as const;
+export type DlqSubcommand = 'list' | 'show' | 'redrive';
 
-/** One dead letter in `list --json`: the fields of its text line, never the lead's personal data. */
+/** One dead letter in `list --json`: the fields of its table row, never the lead's personal data. */
 export interface DeadLetterListEntry {
   messageId: string;
   kind: DeadLetter['kind'];
@@ -34,7 +26,7 @@ export interface DeadLetterListEntry {
   hasLeadpipeAttributes: boolean;
 }
 
-/** The listing as data, for `list --json`: nulls where the text line shows "-". */
+/** The listing as data, for `list --json`: nulls where the table shows "-". */
 export function listEntry(letter: DeadLetter): DeadLetterListEntry {
   return {
     messageId: letter.messageId,
@@ -48,21 +40,37 @@ export function listEntry(letter: DeadLetter): DeadLetterListEntry {
   };
 }
 
-/** One line per dead letter, for `list`: ids and reasons, never the lead's personal data. */
-export function listLine(letter: DeadLetter): string {
-  if (!letter.hasLeadpipeAttributes) {
-    const what =
-      letter.kind === 'lead' ? `${letter.leadId ?? '(no lead id)'}  ${letter.source ?? '-'}` : letter.kind;
-    return `${what}  -  -  moved here by the queue's redrive policy, no leadpipe reason (the handler crashed or timed out on it); message ${letter.messageId}`;
-  }
-  const who = letter.kind === 'lead' ? (letter.leadId ?? '(no lead id)') : letter.kind;
-  return [
-    who,
-    letter.source ?? '-',
-    `attempts ${letter.attempts ?? '?'}`,
-    letter.failedAt ?? '-',
-    oneLine(letter.reason ?? ''),
-  ].join('  ');
+const CRASHED = "none recorded: the queue's redrive policy moved it (the handler crashed or timed out on it)";
+
+/** The `list` table: ids and reasons, never the lead's personal data. */
+export const DEAD_LETTER_COLUMNS: readonly Column<DeadLetter>[] = [
+  {
+    header: 'LEAD ID',
+    cell: (letter) => letter.leadId ?? `(${letter.kind === 'lead' ? 'no lead id' : letter.kind})`,
+  },
+  { header: 'SOURCE', cell: (letter) => letter.source ?? '-' },
+  { header: 'ATTEMPTS', cell: (letter) => String(letter.attempts ?? '-'), align: 'right' },
+  { header: 'FAILED AT', cell: (letter) => letter.failedAt ?? '-' },
+  {
+    header: 'REASON',
+    cell: (letter) => (letter.hasLeadpipeAttributes ? (letter.reason ?? '') : CRASHED),
+    tone: (letter) => (letter.hasLeadpipeAttributes ? 'bad' : 'warn'),
+    shrink: true,
+  },
+];
+
+/** One dead letter in `show --json`: everything but the body, and the lead only when asked for. */
+export function detailEntry(letter: DeadLetter, options: { withLead: boolean }): Record<string, unknown> {
+  const lead = leadOf(letter.body);
+  return {
+    ...listEntry(letter),
+    destination: letter.destination ?? null,
+    sentAt: letter.sentAt ?? null,
+    receiveCount: letter.receiveCount ?? null,
+    bytes: Buffer.byteLength(letter.body),
+    leadFields: lead ? Object.keys(lead).sort() : null,
+    ...(options.withLead ? { lead: lead ?? null, ...(lead ? {} : { body: letter.body }) } : {}),
+  };
 }
 
 /** Everything about one dead letter, for `show`; the lead's fields only when asked for. */
@@ -104,42 +112,6 @@ export function detailLines(letter: DeadLetter, options: { withLead: boolean }):
   return lines;
 }
 
-/** A progress bar on a terminal; plain lines (at most about one per 10 %) when piped or logged. */
-export function createProgressReporter(stream: Terminal['progress']): {
-  update(progress: RedriveProgress): void;
-  done(): void;
-} {
-  let lastStep = -1;
-  let drawn = false;
-  return {
-    update({ moved, failed, total }) {
-      const done = moved + failed;
-      if (stream.isTTY) {
-        stream.write(
-          `\r${progressBar(done, total, Math.max(10, Math.min(40, (stream.columns ?? 80) - 40)))} ${done}/${total} moved${failed ? `, ${failed} failed` : ''}`,
-        );
-        drawn = true;
-        return;
-      }
-      const step = total === 0 ? 10 : Math.floor((done / total) * 10);
-      if (step !== lastStep) {
-        lastStep = step;
-        stream.write(`redrive: ${done}/${total} (${moved} moved, ${failed} failed)\n`);
-      }
-    },
-    done() {
-      if (drawn) stream.write('\n');
-    },
-  };
-}
-
-/** `[#####.....]`: `done` of `total` in `width` cells. */
-export function progressBar(done: number, total: number, width: number): string {
-  const share = total <= 0 ? 1 : Math.min(1, done / total);
-  const filled = Math.round(share * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
-
 function leadOf(body: string): Record<string, unknown> | undefined {
   try {
     const lead = (JSON.parse(body) as { detail?: { lead?: unknown } }).detail?.lead;
@@ -151,11 +123,11 @@ function leadOf(body: string): Record<string, unknown> | undefined {
 
 const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 
-function positiveInteger(value: string | boolean | undefined, flag: string): number | undefined {
+function positiveInteger(value: string | boolean | undefined, subcommand: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1)
-    throw new CliError(`--${flag} must be a whole number >= 1, not "${value}"`);
+    throw new UsageError(`--limit must be a whole number >= 1, not "${value}"`, `leadpipe dlq ${subcommand}`);
   return number;
 }
 
@@ -168,23 +140,26 @@ async function openQueue(context: CommandContext, destination: string): Promise<
     });
   }
   if (flags.prefix !== undefined || flags.region !== undefined) {
-    throw new CliError('--prefix and --region only apply with --aws');
+    throw context.usage('--prefix and --region only apply with --aws');
   }
   return localDeliveryQueue(await context.config(), destination, settings.dataDir);
 }
 
-/** Runs one `dlq` subcommand against the given queues; returns the exit code. */
+/**
+ * Runs one `dlq` subcommand against the given queues; returns the exit code. `flags` are named as
+ * typed (`with-lead`).
+ */
 export async function runDlq(
-  subcommand: string,
+  subcommand: DlqSubcommand | string,
   refs: OpenQueue,
-  flags: CommandContext['flags'],
-  terminal: Terminal = processTerminal,
-): Promise<number> {
+  flags: Readonly<Record<string, string | boolean | undefined>>,
+  terminal: Terminal = processTerminal(),
+): Promise<ExitCode> {
   const { queue } = refs;
   const destination = queue.destination;
   switch (subcommand) {
     case 'list': {
-      const limit = positiveInteger(flags.limit, 'limit') ?? DEFAULT_LIST_LIMIT;
+      const limit = positiveInteger(flags.limit, subcommand) ?? DEFAULT_LIST_LIMIT;
       const depth = (await queue.depth()).deadLetters;
       const letters = (await queue.peekDeadLetters(limit)).map(describeDeadLetter);
       if (flags.json === true) {
@@ -196,15 +171,16 @@ export async function runDlq(
           messages: letters.map(listEntry),
         };
         terminal.out(JSON.stringify(listing, null, 2));
-        return 0;
+        return EXIT.ok;
       }
       terminal.out(
         `${depth.visible} message(s) in the ${destination} dead-letter queue on ${refs.where}${depth.inFlight ? ` (+${depth.inFlight} being read right now)` : ''}`,
       );
-      if (letters.length > 0) terminal.out('lead id  source  attempts  failed at  reason');
-      for (const letter of letters) terminal.out(listLine(letter));
+      if (letters.length > 0) {
+        printTable(terminal, DEAD_LETTER_COLUMNS, letters);
+      }
       if (depth.visible > letters.length) terminal.out(`… showing ${letters.length}; use --limit N for more`);
-      return 0;
+      return EXIT.ok;
     }
     case 'show': {
       const leadId = typeof flags.lead === 'string' ? flags.lead : undefined;
@@ -213,88 +189,59 @@ export async function runDlq(
       );
       const letter = leadId ? letters.find((candidate) => candidate.leadId === leadId) : letters[0];
       if (!letter) {
-        terminal.out(
+        note(
+          terminal,
           leadId
             ? `No message for lead ${leadId} in the ${destination} dead-letter queue.`
             : `The ${destination} dead-letter queue is empty.`,
         );
-        return 1;
+        return EXIT.failed;
       }
-      for (const line of detailLines(letter, { withLead: flags['with-lead'] === true })) terminal.out(line);
-      return 0;
+      const withLead = flags['with-lead'] === true;
+      if (flags.json === true) {
+        terminal.out(JSON.stringify(detailEntry(letter, { withLead }), null, 2));
+        return EXIT.ok;
+      }
+      for (const line of detailLines(letter, { withLead })) terminal.out(line);
+      return EXIT.ok;
     }
     case 'redrive': {
-      const limit = positiveInteger(flags.limit, 'limit');
+      const limit = positiveInteger(flags.limit, subcommand);
       const reporter = createProgressReporter(terminal.progress);
-      const result = await queue.redrive({
+      const result = await redriveRecorded(queue, {
+        ledger: refs.ledger,
+        // Only a ledger write that failed is logged (to stderr): the messages were moved all the same.
+        logger: createLogger({ logLevel: 'WARN' }),
+        by: 'cli',
         ...(limit ? { limit } : {}),
         onProgress: (progress) => reporter.update(progress),
       });
-      reporter.done();
+      reporter.done(result);
       terminal.out(
         `Moved ${result.moved} message(s) from the ${destination} dead-letter queue back to its queue on ${refs.where}.`,
       );
       if (result.failed > 0 || result.errors.length > 0) {
         terminal.out(`${result.failed} could not be moved and stay in the dead-letter queue:`);
         for (const error of result.errors) terminal.out(`  ${error}`);
-        return 1;
+        return EXIT.failed;
       }
-      return 0;
+      return EXIT.ok;
     }
     default:
-      throw unknownSubcommand(subcommand);
+      throw new CliError(`Unknown dlq subcommand "${subcommand}": use list, show or redrive.`);
   }
 }
 
-function unknownSubcommand(subcommand: string): CliError {
-  return new CliError(
-    `Unknown dlq subcommand "${subcommand}".${didYouMean(subcommand, SUBCOMMANDS)} Use list, show or redrive.`,
-  );
-}
-
 /** `leadpipe dlq list|show|redrive <destination>` */
-export const dlqCommand: Command = {
-  usage: `dlq list <destination>          Count the destination's dead-lettered messages; one line each
-                                 (lead id, source, attempts, failed at, reason; no personal data)
-      --limit <n>                Lines to show (default ${DEFAULT_LIST_LIMIT})
-      --json                     The same fields as JSON, for scripts (still no personal data)
-  dlq show <destination>         One dead-lettered message in full detail
-      --lead <id>                The message of this lead (default: the first one)
-      --with-lead                Also print the lead itself (name, email, ...): your own data,
-                                 shown only when asked for
-  dlq redrive <destination>      Move messages back to the destination's queue to be delivered again
-      --limit <n>                Move at most n (default: all)
-      --aws                      Use the deployed queues <prefix>-<destination>[-dlq] on AWS
-                                 (default credential chain) instead of the local data dir
-      --prefix <name>            Queue name prefix with --aws (default leadpipe)
-      --region <region>          AWS region with --aws (default: from the AWS environment)`,
-  example: `leadpipe dlq list hubspot
-leadpipe dlq list hubspot --json
-leadpipe dlq show hubspot --lead <lead-id>
-leadpipe dlq redrive hubspot --aws --region eu-west-1`,
-  flags: {
-    json: { type: 'boolean' },
-    limit: { type: 'string' },
-    lead: { type: 'string' },
-    'with-lead': { type: 'boolean' },
-    aws: { type: 'boolean' },
-    prefix: { type: 'string' },
-    region: { type: 'string' },
-  },
-  async run(context) {
-    const [subcommand, destination] = context.args;
-    if (subcommand && !(SUBCOMMANDS as readonly string[]).includes(subcommand))
-      throw unknownSubcommand(subcommand);
-    if (!subcommand || !destination) {
-      throw new CliError(
-        'dlq needs a subcommand and a destination: leadpipe dlq list|show|redrive <destination>',
-      );
-    }
+export function dlqCommand(subcommand: DlqSubcommand): CommandRun {
+  return async (context) => {
+    const [destination] = context.args;
+    if (!destination) throw context.usage(`dlq ${subcommand} needs a destination`);
     const refs = await openQueue(context, destination);
     try {
-      return await runDlq(subcommand, refs, context.flags);
+      return await runDlq(subcommand, refs, context.flags, context.terminal);
     } finally {
       refs.close();
     }
-  },
-};
+  };
+}

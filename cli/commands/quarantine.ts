@@ -3,15 +3,17 @@ import { createIdempotencyStore } from '../../adapters/aws/idempotency-store.ts'
 import { createLeadPublisher } from '../../adapters/aws/publisher.ts';
 import { createQuarantineStore } from '../../adapters/aws/quarantine-store.ts';
 import { inWriteScope } from '../../adapters/embedded/write-scope.ts';
-import type { IdempotencyStore, LeadPublisher, QuarantineStore } from '../../functions/ports.ts';
+import { createLogger } from '../../functions/observability/logger.ts';
+import type { IdempotencyStore, LeadLedger, LeadPublisher, QuarantineStore } from '../../functions/ports.ts';
 import { createReplay, type ReplayResult } from '../../functions/quarantine/replay.ts';
-import { formatSummaries, summarise } from '../../functions/quarantine/summary.ts';
+import { type QuarantineSummary, summarise } from '../../functions/quarantine/summary.ts';
+import { decideRoutes } from '../../functions/routing/route-decision.ts';
 import { openEmbeddedStore } from '../../local/embedded-store.ts';
-import type { Command, CommandContext } from '../context.ts';
-import { CliError } from '../errors.ts';
-import { didYouMean } from '../suggest.ts';
-
-const SUBCOMMANDS = ['list', 'show', 'replay'] as const;
+import type { CommandContext, CommandRun } from '../context.ts';
+import { EXIT } from '../exit-codes.ts';
+import { createProgressLine } from '../progress.ts';
+import { type Column, printTable } from '../table.ts';
+import { note, type Tone } from '../terminal.ts';
 
 /** Where the quarantine lives: the local data dir's database, or a deployed stack's table and bus. */
 export interface QuarantineTarget {
@@ -19,6 +21,8 @@ export interface QuarantineTarget {
   /** A fresh idempotency layer for the replays (records keyed leadpipe-replay#...). */
   idempotency: IdempotencyStore;
   publishLeads: LeadPublisher;
+  /** Where a replay's steps are recorded; none for a deployed stack (its ledger is its own table). */
+  ledger?: LeadLedger;
   /** Runs one replay; locally in a write scope, so its queue rows commit with its idempotency record. */
   unit<T>(work: () => Promise<T>): Promise<T>;
   close(): void;
@@ -26,12 +30,12 @@ export interface QuarantineTarget {
 
 /** The local data dir (read directly; a running host need not be stopped), or with --aws the named table and bus. */
 export async function quarantineTarget(context: CommandContext): Promise<QuarantineTarget> {
-  const { flags, settings } = context;
+  const { flags } = context;
   if (flags.aws) {
     const tableName = flags.table;
     const busName = flags.bus;
     if (typeof tableName !== 'string' || typeof busName !== 'string') {
-      throw new CliError(
+      throw context.usage(
         '--aws needs --table <name> (the stack output PipelineTableName…) and --bus <name> (PipelineBusName…).',
       );
     }
@@ -45,14 +49,103 @@ export async function quarantineTarget(context: CommandContext): Promise<Quarant
       close: () => destroyAwsClients(clients),
     };
   }
-  const store = openEmbeddedStore(await context.config(), { dataDir: settings.dataDir, mustExist: true });
+  if (flags.table !== undefined || flags.bus !== undefined || flags.region !== undefined) {
+    throw context.usage('--table, --bus and --region only apply with --aws');
+  }
+  const store = openEmbeddedStore(await context.config(), {
+    dataDir: context.settings.dataDir,
+    mustExist: true,
+  });
   return {
     quarantine: store.quarantine,
     idempotency: store.idempotency(),
     publishLeads: store.bus.publishLeads,
+    ledger: store.ledger,
     unit: (work) => inWriteScope(store.database, work),
     close: () => store.close(),
   };
+}
+
+async function withTarget<T>(
+  context: CommandContext,
+  work: (target: QuarantineTarget) => Promise<T>,
+): Promise<T> {
+  const target = await quarantineTarget(context);
+  try {
+    return await work(target);
+  } finally {
+    target.close();
+  }
+}
+
+/** The `quarantine list` table: ids, sources and reasons, never the bodies. */
+export const QUARANTINE_COLUMNS: readonly Column<QuarantineSummary>[] = [
+  { header: 'LEAD ID', cell: (entry) => entry.leadId },
+  { header: 'SOURCE', cell: (entry) => entry.source },
+  { header: 'RECEIVED', cell: (entry) => entry.receivedAt },
+  { header: 'REASON', cell: (entry) => entry.reason.code, tone: () => 'warn' },
+  { header: 'SIZE', cell: (entry) => `${entry.bytes} B`, align: 'right' },
+  { header: 'MESSAGE', cell: (entry) => entry.reason.message, tone: () => 'muted', shrink: true },
+];
+
+/** `leadpipe quarantine list [--source S] [--json]` */
+export const runQuarantineList: CommandRun = (context) =>
+  withTarget(context, async ({ quarantine }) => {
+    const source = typeof context.flags.source === 'string' ? context.flags.source : undefined;
+    const summaries = (await quarantine.list())
+      .filter((entry) => source === undefined || entry.source === source)
+      .map(summarise);
+    const { terminal } = context;
+    if (context.flags.json === true) terminal.out(JSON.stringify(summaries, null, 2));
+    else if (summaries.length === 0) terminal.out('The quarantine is empty.');
+    else printTable(terminal, QUARANTINE_COLUMNS, summaries);
+    return EXIT.ok;
+  });
+
+/** `leadpipe quarantine show <lead-id> [--payload] [--json]` */
+export const runQuarantineShow: CommandRun = (context) =>
+  withTarget(context, async ({ quarantine }) => {
+    const { terminal, flags } = context;
+    const [leadId = ''] = context.args;
+    const entry = await quarantine.get(leadId);
+    if (!entry) {
+      note(terminal, `Nothing is quarantined as ${leadId} (already replayed, expired, or a wrong id).`);
+      return EXIT.failed;
+    }
+    const summary = summarise(entry);
+    const body = Buffer.from(entry.body, 'base64');
+    if (flags.payload === true) note(terminal, '(the payload may contain personal data: handle it as such)');
+    if (flags.json === true) {
+      const payload = flags.payload === true ? { body: bodyView(body) } : {};
+      terminal.out(JSON.stringify({ ...summary, ...payload }, null, 2));
+      return EXIT.ok;
+    }
+    terminal.out(
+      [
+        `lead id         ${summary.leadId}`,
+        `source          ${summary.source}`,
+        `delivery id     ${summary.deliveryId}`,
+        `received at     ${summary.receivedAt}`,
+        `reason          ${summary.reason.code}: ${summary.reason.message}`,
+        `content type    ${summary.contentType}`,
+        `headers         ${
+          Object.keys(summary.headers ?? {})
+            .sort()
+            .join(', ') || '-'
+        }`,
+        `body            ${summary.bytes} bytes${flags.payload === true ? '' : ' (add --payload to print it)'}`,
+      ].join('\n'),
+    );
+    if (flags.payload === true) terminal.out(`\n${body.toString('utf8')}`);
+    return EXIT.ok;
+  });
+
+/** The body as text when it is UTF-8, else base64: JSON cannot carry raw bytes. */
+function bodyView(body: Buffer): { encoding: 'utf8' | 'base64'; text: string } {
+  const text = body.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(body)
+    ? { encoding: 'utf8', text }
+    : { encoding: 'base64', text: body.toString('base64') };
 }
 
 const RESULT_TEXT: Record<ReplayResult['status'], string> = {
@@ -64,102 +157,75 @@ const RESULT_TEXT: Record<ReplayResult['status'], string> = {
   'unknown-source': 'its source is no longer in the config, kept',
 };
 
-async function list(store: QuarantineStore, source: string | undefined, json: boolean): Promise<number> {
-  const entries = (await store.list()).filter((entry) => source === undefined || entry.source === source);
-  const summaries = entries.map(summarise);
-  console.log(json ? JSON.stringify(summaries, null, 2) : formatSummaries(summaries));
-  return 0;
-}
+const RESULT_TONE: Record<ReplayResult['status'], Tone> = {
+  replayed: 'ok',
+  'already-replayed': 'ok',
+  'still-quarantined': 'warn',
+  'not-found': 'bad',
+  'in-progress': 'warn',
+  'unknown-source': 'bad',
+};
 
-async function show(store: QuarantineStore, leadId: string, withPayload: boolean): Promise<number> {
-  const entry = await store.get(leadId);
-  if (!entry) throw new CliError(`No quarantined payload with lead id ${leadId}.`);
-  console.log(JSON.stringify(summarise(entry), null, 2));
-  if (withPayload) {
-    console.error('(the payload may contain personal data: handle it as such)');
-    console.log(Buffer.from(entry.body, 'base64').toString('utf8'));
-  }
-  return 0;
-}
+/** A replay that published the lead, now or before. */
+export const replayWorked = (result: ReplayResult) =>
+  result.status === 'replayed' || result.status === 'already-replayed';
 
-async function replay(
-  context: CommandContext,
-  target: QuarantineTarget,
-  store: QuarantineStore,
-): Promise<number> {
-  const { args, flags } = context;
+/** `replayed 6/10, not replayed 1`: the replay's counts, for its progress line and its final line. */
+export const replayCounts = (counts: { replayed: number; notReplayed: number; total: number }) =>
+  `replayed ${counts.replayed}/${counts.total}, not replayed ${counts.notReplayed}`;
+
+/** `leadpipe quarantine replay <lead-id>... | --all [--source S]` */
+export const runQuarantineReplay: CommandRun = async (context) => {
+  const { args, flags, terminal } = context;
   const source = typeof flags.source === 'string' ? flags.source : undefined;
-  let ids = args.slice(1);
-  if (flags.all) {
-    ids = (await store.list())
-      .filter((entry) => source === undefined || entry.source === source)
-      .map((entry) => entry.leadId);
-  } else if (ids.length === 0) {
-    throw new CliError('replay needs lead ids, or --all: leadpipe quarantine replay <lead-id>... | --all');
-  }
-  const replayOne = createReplay({
-    config: await context.config(),
-    quarantine: store,
-    idempotencyStore: target.idempotency,
-    publish: target.publishLeads,
-  });
-  let failed = 0;
-  for (const leadId of ids) {
-    const result = await target.unit(() => replayOne(leadId));
-    if (result.status !== 'replayed' && result.status !== 'already-replayed') failed++;
-    const reason =
-      result.status === 'still-quarantined' ? ` (${result.reason.code}: ${result.reason.message})` : '';
-    console.log(`${leadId}  ${RESULT_TEXT[result.status]}${reason}`);
-  }
-  if (ids.length === 0) console.log('Nothing to replay.');
-  return failed === 0 ? 0 : 1;
-}
-
-/** `leadpipe quarantine list|show|replay` */
-export const quarantineCommand: Command = {
-  usage: `quarantine list [--source <name>] [--json]
-                                 Signed payloads that could not be mapped (no bodies shown)
-  quarantine show <lead-id> [--payload]
-                                 One entry; --payload prints the body (personal data)
-  quarantine replay <lead-id>... | --all [--source <name>]
-                                 Map again with the current config and publish the lead
-                                 (signatures are not re-checked: they were verified on arrival)
-      --aws --table <name> --bus <name> [--region <r>]
-                                 A deployed stack instead of the local pipeline`,
-  example: `leadpipe quarantine list --source typeform --json
-leadpipe quarantine show <lead-id>
-leadpipe quarantine replay --all --source typeform`,
-  flags: {
-    source: { type: 'string' },
-    json: { type: 'boolean' },
-    payload: { type: 'boolean' },
-    all: { type: 'boolean' },
-    aws: { type: 'boolean' },
-    table: { type: 'string' },
-    bus: { type: 'string' },
-    region: { type: 'string' },
-  },
-  async run(context) {
-    const [action, leadId] = context.args;
-    if (action !== 'list' && action !== 'show' && action !== 'replay') {
-      const unknown = action
-        ? `Unknown quarantine subcommand "${action}".${didYouMean(action, SUBCOMMANDS)} `
-        : '';
-      throw new CliError(
-        `${unknown}Usage: leadpipe quarantine list | show <lead-id> | replay <lead-id>... | --all`,
+  if (flags.all === true && args.length > 0) throw context.usage('give lead ids or --all, not both');
+  if (flags.all !== true && args.length === 0)
+    throw context.usage('replay needs lead ids, or --all: leadpipe quarantine replay <lead-id>... | --all');
+  if (source !== undefined && flags.all !== true) throw context.usage('--source only applies with --all');
+  const config = await context.config();
+  return withTarget(context, async (target) => {
+    const ids =
+      flags.all === true
+        ? (await target.quarantine.list())
+            .filter((entry) => source === undefined || entry.source === source)
+            .map((entry) => entry.leadId)
+        : args;
+    if (ids.length === 0) {
+      terminal.out('Nothing to replay.');
+      return EXIT.ok;
+    }
+    const replayOne = createReplay({
+      config,
+      quarantine: target.quarantine,
+      idempotencyStore: target.idempotency,
+      publish: target.publishLeads,
+      ...(target.ledger
+        ? {
+            ledger: {
+              ledger: target.ledger,
+              // Only a ledger write that failed is logged (to stderr): the replay itself went ahead.
+              logger: createLogger({ logLevel: 'WARN' }),
+              by: 'cli',
+              decideRoutes: decideRoutes(config),
+            },
+          }
+        : {}),
+    });
+    const progress = createProgressLine(terminal.progress);
+    const counts = { replayed: 0, notReplayed: 0, total: ids.length };
+    const paint = terminal.paint ?? ((_tone: Tone, text: string) => text);
+    for (const leadId of ids) {
+      const result = await target.unit(() => replayOne(leadId));
+      if (replayWorked(result)) counts.replayed++;
+      else counts.notReplayed++;
+      const reason =
+        result.status === 'still-quarantined' ? ` (${result.reason.code}: ${result.reason.message})` : '';
+      progress.above(() =>
+        terminal.out(`${leadId}  ${paint(RESULT_TONE[result.status], RESULT_TEXT[result.status])}${reason}`),
       );
+      progress.update(`replay ${replayCounts(counts)}`);
     }
-    if (action === 'show' && !leadId)
-      throw new CliError('show needs a lead id: leadpipe quarantine show <lead-id>');
-    const target = await quarantineTarget(context);
-    try {
-      const store = target.quarantine;
-      const source = typeof context.flags.source === 'string' ? context.flags.source : undefined;
-      if (action === 'list') return await list(store, source, context.flags.json === true);
-      if (action === 'show') return await show(store, leadId as string, context.flags.payload === true);
-      return await replay(context, target, store);
-    } finally {
-      target.close();
-    }
-  },
+    progress.done(`replay: ${replayCounts(counts)}`);
+    return counts.notReplayed === 0 ? EXIT.ok : EXIT.failed;
+  });
 };

@@ -6,8 +6,11 @@ import type { SecretResolver } from '../../functions/ports.ts';
 import { schemeFor } from '../../functions/verify/index.ts';
 import { type RuntimeInfo, readRuntimeInfo } from '../../local/runtime-file.ts';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
-import type { Command } from '../context.ts';
+import type { CommandRun } from '../context.ts';
 import { CliError } from '../errors.ts';
+import { EXIT } from '../exit-codes.ts';
+import { didYouMean } from '../suggest.ts';
+import { note } from '../terminal.ts';
 
 const SAMPLES = join(import.meta.dirname, '..', 'samples');
 
@@ -41,8 +44,10 @@ export interface SendResult {
 export async function sendTestLead(options: SendOptions): Promise<SendResult> {
   const source = options.config.sources[options.source];
   if (!source) {
-    const known = Object.keys(options.config.sources).join(', ');
-    throw new CliError(`No source named "${options.source}" in the config. Sources: ${known}`);
+    const known = Object.keys(options.config.sources);
+    throw new CliError(
+      `No source named "${options.source}" in the config${didYouMean(options.source, known)}. Sources: ${known.join(', ')}`,
+    );
   }
   const file = options.payloadFile ?? samplePath(options.source, source.mapping.preset);
   let body: Buffer;
@@ -117,58 +122,48 @@ function samplePath(source: string, preset: string | undefined): string {
 }
 
 /** `leadpipe send <source> [payload-file]` */
-export const sendCommand: Command = {
-  usage: `send <source> [payload-file]   Sign a payload with the source's scheme and secret and post it
-                                 to the running pipeline (a built-in sample when no file is given)
-      --url <base>               Pipeline URL (default: LEADPIPE_URL, else the URL the running host wrote
-                                 to $LEADPIPE_DATA_DIR/runtime.json, else http://127.0.0.1:$PORT or :3000)
-      --content-type <type>      Content type of the payload file (default: from its extension)`,
-  example: `leadpipe send typeform
-leadpipe send demo ./my-form.json
-leadpipe send typeform --url http://127.0.0.1:4210`,
-  flags: { url: { type: 'string' }, 'content-type': { type: 'string' } },
-  async run({ args, flags, settings, config, secrets }) {
-    const [source, payloadFile] = args;
-    if (!source) throw new CliError('send needs a source name: leadpipe send <source> [payload-file]');
-    const { resolveSecret, developmentSecretsUsed } = secrets();
-    const target = chooseSendTarget({
-      flag: typeof flags.url === 'string' ? flags.url : undefined,
-      envUrl: process.env.LEADPIPE_URL,
-      runtime: await readRuntimeInfo(settings.dataDir),
-      runtimeFile: join(settings.dataDir, 'runtime.json'),
-      port: process.env.PORT === undefined ? undefined : settings.port,
+export const runSend: CommandRun = async (context) => {
+  const { args, flags, settings, env, terminal } = context;
+  const [source, payloadFile] = args;
+  if (!source) throw context.usage('send needs a source name: leadpipe send <source> [payload-file]');
+  const { resolveSecret, developmentSecretsUsed } = context.secrets();
+  const target = chooseSendTarget({
+    flag: typeof flags.url === 'string' ? flags.url : undefined,
+    envUrl: env.LEADPIPE_URL,
+    runtime: await readRuntimeInfo(settings.dataDir),
+    runtimeFile: join(settings.dataDir, 'runtime.json'),
+    port: env.PORT === undefined ? undefined : settings.port,
+  });
+  const { baseUrl } = target;
+  if (!URL.canParse(baseUrl))
+    throw new CliError(`"${baseUrl}" (${target.reason}) is not a URL; give one like http://127.0.0.1:3000`);
+  if (target.from === 'port') note(terminal, `(sending to ${baseUrl}: ${target.reason})`);
+  let result: SendResult;
+  try {
+    result = await sendTestLead({
+      config: await context.config(),
+      source,
+      baseUrl,
+      resolveSecret,
+      ...(payloadFile ? { payloadFile } : {}),
+      ...(typeof flags['content-type'] === 'string' ? { contentType: flags['content-type'] } : {}),
     });
-    const { baseUrl } = target;
-    if (!URL.canParse(baseUrl))
-      throw new CliError(`"${baseUrl}" (${target.reason}) is not a URL; give one like http://127.0.0.1:3000`);
-    if (target.from === 'port') console.error(`(sending to ${baseUrl}: ${target.reason})`);
-    let result: SendResult;
-    try {
-      result = await sendTestLead({
-        config: await config(),
-        source,
-        baseUrl,
-        resolveSecret,
-        ...(payloadFile ? { payloadFile } : {}),
-        ...(typeof flags['content-type'] === 'string' ? { contentType: flags['content-type'] } : {}),
-      });
-    } catch (error) {
-      if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {
-        throw new CliError(
-          `Nothing is listening at ${baseUrl} (${target.reason}). Start the pipeline first (npm start), or give its URL with --url or LEADPIPE_URL.`,
-        );
-      }
-      throw error;
+  } catch (error) {
+    if ((error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') {
+      throw new CliError(
+        `Nothing is listening at ${baseUrl} (${target.reason}). Start the pipeline first (npm start), or give its URL with --url or LEADPIPE_URL.`,
+      );
     }
-    if (developmentSecretsUsed.size > 0) {
-      console.error(`(signed with the development-only secret ${[...developmentSecretsUsed].join(', ')})`);
-    }
-    console.log(`POST ${result.url} -> ${result.status}`);
-    console.log(result.body);
-    if (result.status === 202)
-      console.log(`\nSee what the CRMs received: ${baseUrl}/sandbox/hubspot/__sandbox/records`);
-    if (result.status === 200)
-      console.log('\nA duplicate: this delivery was already accepted, so nothing was sent again.');
-    return result.status < 300 ? 0 : 1;
-  },
+    throw error;
+  }
+  if (developmentSecretsUsed.size > 0) {
+    note(terminal, `(signed with the development-only secret ${[...developmentSecretsUsed].join(', ')})`);
+  }
+  terminal.out(`POST ${result.url} -> ${result.status}`);
+  terminal.out(result.body);
+  if (result.status === 202)
+    terminal.out(`\nSee what the CRMs received: ${baseUrl}/sandbox/hubspot/__sandbox/records`);
+  if (result.status === 200)
+    terminal.out('\nA duplicate: this delivery was already accepted, so nothing was sent again.');
+  return result.status < 300 ? EXIT.ok : EXIT.failed;
 };

@@ -1,41 +1,23 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalHost, startLocalHost } from '../../local/host.ts';
+import { runLeadpipe } from '../support/cli.ts';
 import { E2E_DESTINATIONS, e2eConfig, formEmail, formPayload, resolveE2eSecret } from '../support/config.ts';
 import { sandboxRecords, setSandboxFaults } from '../support/sandboxes.ts';
 import { waitUntil } from '../support/wait.ts';
 import { createWebhookSender, sendAll } from '../support/webhooks.ts';
 
-const CLI = join(import.meta.dirname, '..', '..', 'cli', 'leadpipe.ts');
-const run = promisify(execFile);
-
 /**
  * Runs `leadpipe <args>` as a person would, on the data dir a host runs on (the CLI reads its
  * database itself) with the host's config; never throws.
  */
-async function leadpipe(
-  where: { dataDir: string; configPath: string },
-  ...args: string[]
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
-      cwd: where.dataDir,
-      env: {
-        PATH: process.env.PATH ?? '',
-        LEADPIPE_DATA_DIR: where.dataDir,
-        LEADPIPE_CONFIG: where.configPath,
-      },
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: failed.code ?? -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
+const leadpipe = (where: { dataDir: string; configPath: string }, ...args: string[]) =>
+  runLeadpipe(args, {
+    cwd: where.dataDir,
+    env: { LEADPIPE_DATA_DIR: where.dataDir, LEADPIPE_CONFIG: where.configPath },
+  });
 
 describe('leadpipe dlq against the running local host: refused leads, then list, show and redrive', () => {
   let host: LocalHost;
@@ -95,9 +77,11 @@ describe('leadpipe dlq against the running local host: refused leads, then list,
     // Assess
     expect(code).toBe(0);
     expect(stdout).toMatch(/^5 message\(s\) in the hubspot dead-letter queue on the local data dir/);
+    expect(stdout).toMatch(/^LEAD ID +SOURCE +ATTEMPTS +FAILED AT +REASON$/m);
     for (const id of leadIds)
-      expect(stdout).toMatch(new RegExp(`^${id}  form  attempts 1  \\S+  .*INVALID_EMAIL`, 'm'));
+      expect(stdout).toMatch(new RegExp(`^${id}  form +1  \\S+Z  .*INVALID_EMAIL`, 'm'));
     expect(stdout).not.toContain('@e2e.example.com');
+    expect(stdout).not.toContain('\u001b[');
   });
 
   it('shows one lead in detail, and the lead itself only with --with-lead', async () => {
@@ -115,6 +99,36 @@ describe('leadpipe dlq against the running local host: refused leads, then list,
     expect(withLead.stdout).toContain(formEmail(2));
   });
 
+  it('prints the listing and one message as JSON documents, still without personal data', async () => {
+    // Act
+    const list = await leadpipe(local, 'dlq', 'list', 'hubspot', '--json');
+    const show = await leadpipe(local, 'dlq', 'show', 'hubspot', '--lead', leadIds[1] ?? '', '--json');
+
+    // Assess
+    expect(JSON.parse(list.stdout)).toMatchObject({ destination: 'hubspot', visible: LEADS });
+    expect(
+      (JSON.parse(list.stdout) as { messages: { leadId: string }[] }).messages.map((m) => m.leadId).sort(),
+    ).toEqual([...leadIds].sort());
+    expect(JSON.parse(show.stdout)).toMatchObject({
+      leadId: leadIds[1],
+      destination: 'hubspot',
+      attempts: 1,
+    });
+    expect(`${list.stdout}${show.stdout}`).not.toContain('@e2e.example.com');
+  });
+
+  it('exits 1, saying so on stderr, for a lead that is not in the dead-letter queue', async () => {
+    // Act
+    const result = await leadpipe(local, 'dlq', 'show', 'hubspot', '--lead', 'lead_not_there');
+
+    // Assess
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'No message for lead lead_not_there in the hubspot dead-letter queue.\n',
+    });
+  });
+
   it('redrives them once the cause is fixed: the queue delivers every lead and the DLQ is empty', async () => {
     // Prepare: the "fix" (HubSpot accepts the records again).
     await setSandboxFaults(host.url, 'hubspot', {});
@@ -125,7 +139,8 @@ describe('leadpipe dlq against the running local host: refused leads, then list,
     // Assess
     expect(code).toBe(0);
     expect(stdout).toContain('Moved 5 message(s) from the hubspot dead-letter queue back to its queue');
-    expect(stderr).toContain('redrive: 5/5 (5 moved, 0 failed)');
+    // Piped: no progress line, only the final counts.
+    expect(stderr).toBe('redrive: moved 5/5, failed 0\n');
     const { contacts } = await waitUntil('5 contacts in HubSpot', async () => {
       const records = await sandboxRecords.hubspot(host.url);
       return records.contacts.length === LEADS ? records : undefined;
@@ -134,6 +149,11 @@ describe('leadpipe dlq against the running local host: refused leads, then list,
       Array.from({ length: LEADS }, (_, index) => formEmail(index)).sort(),
     );
     expect((await hubspotQueue().depth()).deadLetters.visible).toBe(0);
+    // Each lead's timeline says who moved it back.
+    const { stdout: timeline } = await leadpipe(local, 'leads', 'show', leadIds[0] ?? '', '--json');
+    expect((JSON.parse(timeline) as { events: { kind: string; by?: string }[] }).events).toContainEqual(
+      expect.objectContaining({ kind: 'redriven', destination: 'hubspot', by: 'cli' }),
+    );
   });
 
   it.each([
@@ -149,7 +169,19 @@ describe('leadpipe dlq against the running local host: refused leads, then list,
       'same',
       /has no destination "marketo"\. Destinations: hubspot/,
     ],
-    ['the subcommand is unknown', ['dlq', 'purge', 'hubspot'], 'same', /Unknown dlq subcommand "purge"/],
+    [
+      'the destination is a near miss',
+      ['dlq', 'list', 'hubsopt'],
+      'same',
+      /has no destination "hubsopt" \(did you mean hubspot\?\)\. Destinations: hubspot/,
+    ],
+    ['the subcommand is unknown', ['dlq', 'purge', 'hubspot'], 'same', /^error: unknown command 'purge'\n/],
+    [
+      '--prefix is given without --aws',
+      ['dlq', 'list', 'hubspot', '--prefix', 'x'],
+      'same',
+      /^--prefix and --region only apply with --aws\n/,
+    ],
   ])('exits 2 with a clear message when %s', async (_, args, where, message) => {
     // Prepare
     const dir = where === 'same' ? dataDir : await mkdtemp(join(tmpdir(), 'leadpipe-dlq-none-'));

@@ -58,16 +58,20 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string }> {
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout } = await run(process.execPath, [CLI, 'quarantine', ...args], {
+    const { stdout, stderr } = await run(process.execPath, [CLI, 'quarantine', ...args], {
       env: { ...process.env, LEADPIPE_DATA_DIR: dataDir, LEADPIPE_CONFIG: join(dataDir, 'fixed.json') },
     });
-    return { code: 0, stdout };
+    return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };
     if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: `${failed.stdout ?? ''}${failed.stderr ?? ''}` };
+    return {
+      code: failed.code,
+      stdout: `${failed.stdout ?? ''}${failed.stderr ?? ''}`,
+      stderr: failed.stderr ?? '',
+    };
   }
 }
 
@@ -109,18 +113,56 @@ describe('quarantine and replay', () => {
     expect(withPayload.stdout).toContain(EMAIL);
   });
 
+  it('prints the list and one entry as JSON documents, the body only with --payload', async () => {
+    // Act
+    const list = await cli('list', '--json');
+    const show = await cli('show', leadId, '--json');
+    const withPayload = await cli('show', leadId, '--json', '--payload');
+
+    // Assess
+    expect(JSON.parse(list.stdout)).toEqual([
+      expect.objectContaining({
+        leadId,
+        source: 'leads',
+        reason: expect.objectContaining({ code: 'no_contact' }),
+      }),
+    ]);
+    expect(JSON.parse(show.stdout)).toMatchObject({ leadId, deliveryId: 'msg_quarantine_e2e' });
+    expect(`${list.stdout}${show.stdout}`).not.toContain(EMAIL);
+    const { body } = JSON.parse(withPayload.stdout) as { body: { encoding: string; text: string } };
+    expect(body.encoding).toBe('utf8');
+    expect(JSON.parse(body.text)).toEqual({ contact: { email: EMAIL, first: 'Quinn' } });
+  });
+
+  it('exits 1 for an entry that is not there, saying so on stderr', async () => {
+    // Act
+    const result = await cli('show', 'lead_not_there');
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'Nothing is quarantined as lead_not_there (already replayed, expired, or a wrong id).\n',
+    );
+  });
+
   it('replays it with the fixed config, once: the lead reaches HubSpot and the entry is gone', async () => {
     // Act
     const first = await cli('replay', leadId);
     const second = await cli('replay', leadId);
     // Assess
     expect(first).toMatchObject({ code: 0, stdout: expect.stringContaining('replayed') });
+    // Piped: no progress line, only the final counts.
+    expect(first.stderr).toBe('replay: replayed 1/1, not replayed 0\n');
+    // The lead's timeline says the CLI replayed it.
+    expect((await host.ledger.timeline(leadId))?.events).toContainEqual(
+      expect.objectContaining({ kind: 'replayed', by: 'cli', outcome: 'published' }),
+    );
     expect(second.code).toBe(1);
     expect(second.stdout).toContain('not in the quarantine');
     // The CLI published to the data dir's bus, not the host's: one lead.received, in the one queue it routes to.
     const hubspot = host.queues.hubspot;
     if (!hubspot) throw new Error('the host has a hubspot queue');
-    expect(await hubspot.depth()).toEqual({
+    expect(await hubspot.depth()).toMatchObject({
       queue: { visible: 1, inFlight: 0, delayed: 0 },
       deadLetters: { visible: 0, inFlight: 0, delayed: 0 },
     });

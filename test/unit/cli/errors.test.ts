@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, knownError } from '../../../cli/errors.ts';
+import { CliError } from '../../../cli/errors.ts';
+import { knownError } from '../../../cli/failure.ts';
 import { SecretNotFoundError } from '../../../functions/config/errors.ts';
 
 describe('knownError', () => {

@@ -43,7 +43,7 @@ describe('closestMatch', () => {
   });
 
   it('words the suggestion for an error message, or adds nothing', () => {
-    expect(didYouMean('lsit', ['list', 'show', 'redrive'])).toBe(' Did you mean "list"?');
+    expect(didYouMean('lsit', ['list', 'show', 'redrive'])).toBe(' (did you mean list?)');
     expect(didYouMean('purge', ['list', 'show', 'redrive'])).toBe('');
   });
 });
