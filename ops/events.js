@@ -53,7 +53,11 @@ export function eventFacts(event) {
       ]);
     case 'mapped':
       return details([
-        ['Fields', event.fields?.length ? h('span', { class: 'chips' }, event.fields.map(chip)) : 'none'],
+        [
+          'Fields',
+          event.fields?.length ? h('span', { class: 'chips' }, event.fields.map(chip)) : 'none',
+          { wide: true },
+        ],
         ['By', event.replay ? 'a replay of the quarantined payload' : undefined],
       ]);
     case 'quarantined':
@@ -81,6 +85,7 @@ export function eventFacts(event) {
                 ),
               )
             : undefined,
+          { wide: true },
         ],
       ]);
     case 'attempt':
@@ -102,7 +107,7 @@ export function eventFacts(event) {
           'Retry after',
           event.retryAfterSeconds !== undefined ? duration(event.retryAfterSeconds) : undefined,
         ],
-        ['Reason', event.reason],
+        ['Reason', event.reason, { wide: true }],
       ]);
     case 'dead-lettered':
       return details([
