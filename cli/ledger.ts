@@ -4,6 +4,7 @@ import { openEmbeddedStore } from '../local/embedded-store.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 import type { CommandContext } from './context.ts';
 import { CliError } from './errors.ts';
+import { note } from './terminal.ts';
 
 /** A ledger to read, wherever it is, and how to let go of it. */
 export interface OpenLedger {
@@ -43,6 +44,42 @@ export async function openLedger(context: CommandContext): Promise<OpenLedger> {
   }
   const region = typeof flags.region === 'string' ? flags.region : undefined;
   const config = await configIfPresent(context);
+  const { ledger, dynamodb } = await dynamoLedger(tableName, region, config);
+  const where = `AWS (${region ?? (await dynamodb.config.region().catch(() => 'no region'))}, ${tableName})`;
+  return {
+    ledger: explainingAwsErrors(ledger, tableName),
+    where,
+    phoneRegion: config?.settings?.phoneRegion,
+    close: () => dynamodb.destroy(),
+  };
+}
+
+/**
+ * For `dlq redrive --aws` and `quarantine replay --aws`: the deployed ledger that
+ * LEADPIPE_LEDGER_TABLE names, where they record their `redriven` / `replayed` steps. Without it
+ * they still run, and say on stderr that the steps go unrecorded.
+ */
+export async function deployedLedgerForWrites(
+  context: CommandContext,
+  region: string | undefined,
+): Promise<{ ledger?: LeadLedger; close(): void }> {
+  const tableName = context.env.LEADPIPE_LEDGER_TABLE;
+  if (!tableName) {
+    note(
+      context.terminal,
+      'Not recorded in the deployed ledger: set LEADPIPE_LEDGER_TABLE to the stack output LedgerTableName to record it.',
+    );
+    return { close: () => {} };
+  }
+  const { ledger, dynamodb } = await dynamoLedger(tableName, region, await configIfPresent(context));
+  return { ledger, close: () => dynamodb.destroy() };
+}
+
+async function dynamoLedger(
+  tableName: string,
+  region: string | undefined,
+  config: LeadpipeConfig | undefined,
+) {
   // Loaded here only: the AWS SDK is not needed for the local ledger.
   const [{ DynamoDBClient }, { DynamoDBDocumentClient }, { createDynamoLedger }] = await Promise.all([
     import('@aws-sdk/client-dynamodb'),
@@ -57,13 +94,7 @@ export async function openLedger(context: CommandContext): Promise<OpenLedger> {
       ? { retentionDays: config.settings.ledger.retentionDays }
       : {}),
   });
-  const where = `AWS (${region ?? (await dynamodb.config.region().catch(() => 'no region'))}, ${tableName})`;
-  return {
-    ledger: explainingAwsErrors(ledger, tableName),
-    where,
-    phoneRegion: config?.settings?.phoneRegion,
-    close: () => dynamodb.destroy(),
-  };
+  return { ledger, dynamodb };
 }
 
 /** The local config, for its settings, when there is a file; a deployed ledger does not need one. */

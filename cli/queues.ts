@@ -9,7 +9,7 @@ import { didYouMean } from './suggest.ts';
 /** One destination's queues, wherever they are, and how to let go of them. */
 export interface OpenQueue {
   queue: DeliveryQueue;
-  /** Where a redrive records its `redriven` steps; none for a deployed stack's queues. */
+  /** Where a redrive records its `redriven` steps; for a deployed stack, the table LEADPIPE_LEDGER_TABLE names. */
   ledger?: LeadLedger;
   /** Where the queues are, for messages: "the local data dir (…)" or "AWS (…)". */
   where: string;
@@ -50,7 +50,15 @@ export async function awsDeliveryQueue(
   options: AwsQueueOptions = {},
 ): Promise<OpenQueue> {
   const prefix = options.prefix ?? 'leadpipe';
-  const sqs = options.sqs ?? new SQSClient(options.region ? { region: options.region } : {});
+  // With an endpoint set in the environment (a local SQS API such as LocalStack's), the SDK would
+  // still send each call to the host in the queue's URL, which such an API may name unresolvably.
+  const endpointFromEnv = Boolean(process.env.AWS_ENDPOINT_URL_SQS ?? process.env.AWS_ENDPOINT_URL);
+  const sqs =
+    options.sqs ??
+    new SQSClient({
+      ...(options.region ? { region: options.region } : {}),
+      ...(endpointFromEnv ? { useQueueUrlAsEndpoint: false } : {}),
+    });
   const name = `${prefix}-${destination}`;
   try {
     const [queueUrl, deadLetterQueueUrl] = await Promise.all([

@@ -4,6 +4,7 @@ import { createLogger } from '../../functions/observability/logger.ts';
 import type { CommandContext, CommandRun } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { EXIT, type ExitCode } from '../exit-codes.ts';
+import { deployedLedgerForWrites } from '../ledger.ts';
 import { createProgressReporter } from '../progress.ts';
 import { awsDeliveryQueue, localDeliveryQueue, type OpenQueue } from '../queues.ts';
 import { type Column, printTable } from '../table.ts';
@@ -131,13 +132,28 @@ function positiveInteger(value: string | boolean | undefined, subcommand: string
   return number;
 }
 
-async function openQueue(context: CommandContext, destination: string): Promise<OpenQueue> {
+async function openQueue(
+  context: CommandContext,
+  destination: string,
+  subcommand: DlqSubcommand,
+): Promise<OpenQueue> {
   const { flags, settings } = context;
   if (flags.aws) {
-    return awsDeliveryQueue(destination, {
+    const region = typeof flags.region === 'string' ? flags.region : undefined;
+    const refs = await awsDeliveryQueue(destination, {
       ...(typeof flags.prefix === 'string' ? { prefix: flags.prefix } : {}),
-      ...(typeof flags.region === 'string' ? { region: flags.region } : {}),
+      ...(region ? { region } : {}),
     });
+    if (subcommand !== 'redrive') return refs;
+    const deployed = await deployedLedgerForWrites(context, region);
+    return {
+      ...refs,
+      ...(deployed.ledger ? { ledger: deployed.ledger } : {}),
+      close: () => {
+        refs.close();
+        deployed.close();
+      },
+    };
   }
   if (flags.prefix !== undefined || flags.region !== undefined) {
     throw context.usage('--prefix and --region only apply with --aws');
@@ -237,7 +253,7 @@ export function dlqCommand(subcommand: DlqSubcommand): CommandRun {
   return async (context) => {
     const [destination] = context.args;
     if (!destination) throw context.usage(`dlq ${subcommand} needs a destination`);
-    const refs = await openQueue(context, destination);
+    const refs = await openQueue(context, destination, subcommand);
     try {
       return await runDlq(subcommand, refs, context.flags, context.terminal);
     } finally {

@@ -11,6 +11,7 @@ import { decideRoutes } from '../../functions/routing/route-decision.ts';
 import { openEmbeddedStore } from '../../local/embedded-store.ts';
 import type { CommandContext, CommandRun } from '../context.ts';
 import { EXIT } from '../exit-codes.ts';
+import { deployedLedgerForWrites } from '../ledger.ts';
 import { createProgressLine } from '../progress.ts';
 import { type Column, printTable } from '../table.ts';
 import { note, type Tone } from '../terminal.ts';
@@ -21,7 +22,7 @@ export interface QuarantineTarget {
   /** A fresh idempotency layer for the replays (records keyed leadpipe-replay#...). */
   idempotency: IdempotencyStore;
   publishLeads: LeadPublisher;
-  /** Where a replay's steps are recorded; none for a deployed stack (its ledger is its own table). */
+  /** Where a replay's steps are recorded; for a deployed stack, the table LEADPIPE_LEDGER_TABLE names. */
   ledger?: LeadLedger;
   /** Runs one replay; locally in a write scope, so its queue rows commit with its idempotency record. */
   unit<T>(work: () => Promise<T>): Promise<T>;
@@ -29,7 +30,10 @@ export interface QuarantineTarget {
 }
 
 /** The local data dir (read directly; a running host need not be stopped), or with --aws the named table and bus. */
-export async function quarantineTarget(context: CommandContext): Promise<QuarantineTarget> {
+export async function quarantineTarget(
+  context: CommandContext,
+  options: { recording?: boolean } = {},
+): Promise<QuarantineTarget> {
   const { flags } = context;
   if (flags.aws) {
     const tableName = flags.table;
@@ -41,12 +45,17 @@ export async function quarantineTarget(context: CommandContext): Promise<Quarant
     }
     const region = typeof flags.region === 'string' ? flags.region : undefined;
     const clients = createAwsClients({}, region);
+    const deployed = options.recording ? await deployedLedgerForWrites(context, region) : { close: () => {} };
     return {
       quarantine: createQuarantineStore(clients.dynamodb, tableName),
       idempotency: createIdempotencyStore(clients.dynamodb, tableName),
       publishLeads: createLeadPublisher({ client: clients.eventbridge, busName }),
+      ...(deployed.ledger ? { ledger: deployed.ledger } : {}),
       unit: (work) => work(),
-      close: () => destroyAwsClients(clients),
+      close: () => {
+        destroyAwsClients(clients);
+        deployed.close();
+      },
     };
   }
   if (flags.table !== undefined || flags.bus !== undefined || flags.region !== undefined) {
@@ -69,8 +78,9 @@ export async function quarantineTarget(context: CommandContext): Promise<Quarant
 async function withTarget<T>(
   context: CommandContext,
   work: (target: QuarantineTarget) => Promise<T>,
+  options: { recording?: boolean } = {},
 ): Promise<T> {
-  const target = await quarantineTarget(context);
+  const target = await quarantineTarget(context, options);
   try {
     return await work(target);
   } finally {
@@ -183,49 +193,55 @@ export const runQuarantineReplay: CommandRun = async (context) => {
     throw context.usage('replay needs lead ids, or --all: leadpipe quarantine replay <lead-id>... | --all');
   if (source !== undefined && flags.all !== true) throw context.usage('--source only applies with --all');
   const config = await context.config();
-  return withTarget(context, async (target) => {
-    const ids =
-      flags.all === true
-        ? (await target.quarantine.list())
-            .filter((entry) => source === undefined || entry.source === source)
-            .map((entry) => entry.leadId)
-        : args;
-    if (ids.length === 0) {
-      terminal.out('Nothing to replay.');
-      return EXIT.ok;
-    }
-    const replayOne = createReplay({
-      config,
-      quarantine: target.quarantine,
-      idempotencyStore: target.idempotency,
-      publish: target.publishLeads,
-      ...(target.ledger
-        ? {
-            ledger: {
-              ledger: target.ledger,
-              // Only a ledger write that failed is logged (to stderr): the replay itself went ahead.
-              logger: createLogger({ logLevel: 'WARN' }),
-              by: 'cli',
-              decideRoutes: decideRoutes(config),
-            },
-          }
-        : {}),
-    });
-    const progress = createProgressLine(terminal.progress);
-    const counts = { replayed: 0, notReplayed: 0, total: ids.length };
-    const paint = terminal.paint ?? ((_tone: Tone, text: string) => text);
-    for (const leadId of ids) {
-      const result = await target.unit(() => replayOne(leadId));
-      if (replayWorked(result)) counts.replayed++;
-      else counts.notReplayed++;
-      const reason =
-        result.status === 'still-quarantined' ? ` (${result.reason.code}: ${result.reason.message})` : '';
-      progress.above(() =>
-        terminal.out(`${leadId}  ${paint(RESULT_TONE[result.status], RESULT_TEXT[result.status])}${reason}`),
-      );
-      progress.update(`replay ${replayCounts(counts)}`);
-    }
-    progress.done(`replay: ${replayCounts(counts)}`);
-    return counts.notReplayed === 0 ? EXIT.ok : EXIT.failed;
-  });
+  return withTarget(
+    context,
+    async (target) => {
+      const ids =
+        flags.all === true
+          ? (await target.quarantine.list())
+              .filter((entry) => source === undefined || entry.source === source)
+              .map((entry) => entry.leadId)
+          : args;
+      if (ids.length === 0) {
+        terminal.out('Nothing to replay.');
+        return EXIT.ok;
+      }
+      const replayOne = createReplay({
+        config,
+        quarantine: target.quarantine,
+        idempotencyStore: target.idempotency,
+        publish: target.publishLeads,
+        ...(target.ledger
+          ? {
+              ledger: {
+                ledger: target.ledger,
+                // Only a ledger write that failed is logged (to stderr): the replay itself went ahead.
+                logger: createLogger({ logLevel: 'WARN' }),
+                by: 'cli',
+                decideRoutes: decideRoutes(config),
+              },
+            }
+          : {}),
+      });
+      const progress = createProgressLine(terminal.progress);
+      const counts = { replayed: 0, notReplayed: 0, total: ids.length };
+      const paint = terminal.paint ?? ((_tone: Tone, text: string) => text);
+      for (const leadId of ids) {
+        const result = await target.unit(() => replayOne(leadId));
+        if (replayWorked(result)) counts.replayed++;
+        else counts.notReplayed++;
+        const reason =
+          result.status === 'still-quarantined' ? ` (${result.reason.code}: ${result.reason.message})` : '';
+        progress.above(() =>
+          terminal.out(
+            `${leadId}  ${paint(RESULT_TONE[result.status], RESULT_TEXT[result.status])}${reason}`,
+          ),
+        );
+        progress.update(`replay ${replayCounts(counts)}`);
+      }
+      progress.done(`replay: ${replayCounts(counts)}`);
+      return counts.notReplayed === 0 ? EXIT.ok : EXIT.failed;
+    },
+    { recording: true },
+  );
 };
