@@ -19,6 +19,8 @@ export interface SandboxUrls {
   hubspot?: string;
   salesforce?: string;
   slack?: string;
+  /** The Graph API sandbox, for Meta sources that enrich without a baseUrl. */
+  meta?: string;
 }
 
 /**
@@ -80,3 +82,6 @@ export async function createDestinationClients(
       return createSlackClients(name, config, { ...shared, ...optional('sandboxUrl', sandboxUrls.slack) });
   }
 }
+
+/** The enrichment fetchers live in their own module, so the enrich Lambda bundles no destination SDK. */
+export { createReferenceFetcher } from './reference-fetchers.ts';

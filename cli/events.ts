@@ -34,7 +34,13 @@ export function viewOf(event: LedgerEvent): EventView {
       return {
         ...base,
         outcome: `${event.fields.length} field(s)${event.replay ? ', on replay' : ''}`,
-        detail: event.fields.join(', '),
+        detail: [
+          event.fields.join(', '),
+          event.personId ? `person ${event.personId}` : '',
+          event.mergedFrom ? `merged from ${event.mergedFrom}` : '',
+        ]
+          .filter(Boolean)
+          .join('; '),
         tone: 'info',
       };
     case 'quarantined':
@@ -60,6 +66,19 @@ export function viewOf(event: LedgerEvent): EventView {
           .filter(Boolean)
           .join(', '),
         tone: ATTEMPT_TONE[event.outcome],
+      };
+    case 'enriched':
+      return {
+        ...base,
+        destination: event.destination,
+        outcome: `${event.outcome} (attempt ${event.attempt})`,
+        detail: [
+          event.reason,
+          event.retryAfterSeconds !== undefined && `next fetch in ${event.retryAfterSeconds} s`,
+        ]
+          .filter(Boolean)
+          .join(', '),
+        tone: event.outcome === 'fetched' ? 'ok' : ATTEMPT_TONE[event.outcome],
       };
     case 'dead-lettered':
       return {
@@ -92,6 +111,7 @@ const KIND_WIDTH = Math.max(
   ...(
     [
       'received',
+      'enriched',
       'mapped',
       'quarantined',
       'routed',

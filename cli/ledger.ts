@@ -150,5 +150,6 @@ function explainingAwsErrors(ledger: LeadLedger, tableName: string): LeadLedger 
     timeline: explained(ledger.timeline),
     search: explained(ledger.search),
     recent: explained(ledger.recent),
+    erase: explained(ledger.erase),
   };
 }

@@ -64,7 +64,9 @@ export function createProgram(io: CliIo, exit: (code: ExitCode) => void): Comman
   defineTail(program, action);
   defineQuarantine(program, action);
   defineDlq(program, action);
+  defineErase(program, action);
   defineConfig(program, action);
+  defineSetup(program, action);
   defineHelp(program, exit);
 
   // Every command's refusals carry its own name, so the hint points at the right --help.
@@ -355,6 +357,44 @@ leadpipe dlq redrive hubspot --aws --region eu-west-1
   );
 }
 
+/** `leadpipe erase <email|phone>` */
+function defineErase(program: Command, action: Action): void {
+  examples(
+    program
+      .command('erase')
+      .summary('Erase a person everywhere (GDPR): ledger, quarantine, queues, CRMs')
+      .description(
+        'Erase one person, by email or phone: their leads and events in the ledger, quarantined ' +
+          'payloads, queued and dead-lettered deliveries, the person directory, their HubSpot contact ' +
+          '(GDPR delete) and Salesforce Leads and Contacts; then a tombstone (key hashes only) keeps any ' +
+          'older lead of theirs from being delivered, replayed or redriven. A new submission later is a new ' +
+          'lead. Each step is reported; one that fails does not stop the others. Safe beside a running host.',
+      )
+      .argument(
+        '<email|phone>',
+        "an email address, or a phone number (read in the config's phoneRegion without a country code)",
+      )
+      .option('--yes', 'do not ask for confirmation (needed when not on a terminal)')
+      .option('--json', 'the report as JSON: {"input", "erasedAt", "ok", "steps": [...]}')
+      .option('--aws', 'the deployed stack instead of the local data dir')
+      .option(
+        '--table <name>',
+        'with --aws: the pipeline table (stack output PipelineTableName...; default: LEADPIPE_PIPELINE_TABLE)',
+      )
+      .option(
+        '--ledger-table <name>',
+        'with --aws: the ledger table (stack output LedgerTableName; default: LEADPIPE_LEDGER_TABLE)',
+      )
+      .option('--prefix <name>', 'with --aws: the queue name prefix (default leadpipe)')
+      .option('--region <region>', 'with --aws: the AWS region (default: from the AWS environment)')
+      .action(action(async () => (await import('./commands/erase.ts')).runErase)),
+    `leadpipe erase ada@example.com
+leadpipe erase "+44 20 7946 0958" --yes --json
+leadpipe erase ada@example.com --aws --table <PipelineTableName> --ledger-table <LedgerTableName> --yes
+(asks first on a terminal; exits 1 when any step failed; run it again to retry: every step is idempotent)`,
+  );
+}
+
 /** `leadpipe config check [file]` */
 function defineConfig(program: Command, action: Action): void {
   const config = program
@@ -380,6 +420,35 @@ function defineConfig(program: Command, action: Action): void {
     `leadpipe config check
 leadpipe config check ./staging.config.yaml --json
 (exits 1 when the config is invalid, 2 when the file cannot be read)`,
+  );
+}
+
+/** `leadpipe setup hubspot` */
+function defineSetup(program: Command, action: Action): void {
+  const setup = program
+    .command('setup')
+    .summary("Create the properties a CRM needs for leadpipe's writes")
+    .description('Create (or check) what a CRM destination needs before leadpipe can write to it.')
+    .usage('<hubspot> [options]');
+  examples(setup, 'leadpipe setup hubspot\nleadpipe setup hubspot --check');
+  examples(
+    setup
+      .command('hubspot')
+      .summary('Create the leadpipe property group and contact properties in HubSpot')
+      .description(
+        'Create the leadpipe property group and every contact property the HubSpot adapter writes ' +
+          '(the person id with unique values) through the CRM properties API, in the portal of the ' +
+          "destination's token: its baseUrl, else the running local host's sandbox. Safe to run again.",
+      )
+      .option(
+        '--destination <name>',
+        'the HubSpot destination, as named in the config (needed when there are several)',
+      )
+      .option('--check', 'only check: create nothing, exit 1 when something is missing')
+      .action(action(async () => (await import('./commands/setup.ts')).runSetupHubspot)),
+    `leadpipe setup hubspot
+leadpipe setup hubspot --destination crm --check
+(exits 1 when something is missing with --check, or could not be created)`,
   );
 }
 

@@ -1,6 +1,6 @@
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsDeliveryQueue } from '../adapters/aws/delivery-queue.ts';
-import type { DeliveryQueue, LeadLedger } from '../functions/ports.ts';
+import type { DeliveryQueue, LeadLedger, TombstoneStore } from '../functions/ports.ts';
 import { openEmbeddedStore } from '../local/embedded-store.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 import { CliError } from './errors.ts';
@@ -11,6 +11,8 @@ export interface OpenQueue {
   queue: DeliveryQueue;
   /** Where a redrive records its `redriven` steps; for a deployed stack, the table LEADPIPE_LEDGER_TABLE names. */
   ledger?: LeadLedger;
+  /** Erasure tombstones, where known (the local data dir): a redrive refuses an erased person's dead letters. */
+  tombstones?: TombstoneStore;
   /** Where the queues are, for messages: "the local data dir (…)" or "AWS (…)". */
   where: string;
   close(): void;
@@ -31,6 +33,7 @@ export function localDeliveryQueue(config: LeadpipeConfig, destination: string, 
   return {
     queue: store.queues.deliveryQueue(destination),
     ledger: store.ledger,
+    tombstones: store.tombstones,
     where: `the local data dir (${dataDir})`,
     close: () => store.close(),
   };

@@ -44,6 +44,12 @@ export interface QuarantineStore {
   /** Every entry, oldest first. */
   list(): Promise<QuarantinedPayload[]>;
   remove(leadId: string): Promise<void>;
+  /**
+   * Erasure: removes every entry whose payload carries this email or phone (normalised, as
+   * PersonKeys), read as functions/erasure/match.ts reads it; phones in the body are read in
+   * `phoneRegion`. Returns how many entries went.
+   */
+  erase(match: PersonKeys, phoneRegion?: string): Promise<number>;
 }
 
 // ── Schema drift ───────────────────────────────────────────────────────────────────────────────
@@ -147,6 +153,8 @@ export interface RedriveProgress {
 export interface RedriveResult extends RedriveProgress {
   /** Why single messages could not be moved; they stay in the dead-letter queue. */
   errors: string[];
+  /** Dead letters refused because their person was erased after the lead arrived (functions/ledger/redrive.ts); present when any. */
+  erased?: number;
 }
 
 /**
@@ -178,6 +186,12 @@ export interface DeliveryQueue {
     /** After each chunk, the dead letters it moved (their ids and bodies): for the ledger's `redriven` steps. */
     onMoved?: (moved: readonly { messageId: string; body: string }[]) => void;
   }): Promise<RedriveResult>;
+  /**
+   * Erasure: deletes the queued messages and the dead letters whose lead has this email or phone
+   * (normalised, as PersonKeys). A message held by a receive at that moment is not seen: the
+   * deliver engine drops it by its tombstone. On SQS every message is received to be read.
+   */
+  erase(match: PersonKeys): Promise<{ queued: number; deadLetters: number }>;
 }
 
 // ── What a destination already has ──────────────────────────────────────────────────────────────
@@ -308,7 +322,76 @@ export interface LeadLedger {
    * figures for the last hour.
    */
   recent(options: { since: string; limit?: number }): Promise<LedgerEvent[]>;
+  /**
+   * Erasure: removes every lead whose `received` contact has this email or phone (normalised, as
+   * PersonKeys), whatever its age, with all its events. Returns how many leads and events went.
+   */
+  erase(match: PersonKeys): Promise<{ leads: number; events: number }>;
 }
 
 /** Default days a lead's timeline is kept (settings.ledger.retentionDays). */
 export const LEDGER_KEEP_DAYS = 30;
+
+// ── Person identity ────────────────────────────────────────────────────────────────────────────
+
+/** What a person is recognised by: normalised (lower-cased NFC email, E.164 phone). */
+export interface PersonKeys {
+  email?: string;
+  phone?: string;
+}
+
+export interface PersonResolution {
+  /** person_<32 hex>, random when new: never derived from a key, so an erased email cannot recreate the old id. */
+  personId: string;
+  /** No key was known before. */
+  created: boolean;
+  /** Two known persons turned out to be one (this lead's email belongs to one, its phone to the other). */
+  merged?: { into: string; from: string };
+}
+
+/**
+ * Who every lead is from, across sources and channels (functions/persons/, docs/architecture.md
+ * "One person across channels"). Keys are kept as SHA-256 hashes only, never in plain text, and
+ * are kept until erased: identity outlives the ledger's retention.
+ */
+export interface PersonDirectory {
+  /** Finds or creates the person for these keys (at least one), claiming any key not yet known. Idempotent for the same keys. */
+  resolve(keys: PersonKeys, at: string): Promise<PersonResolution>;
+  /** Removes every key record of the persons these keys belong to (erasure); returns the person ids that were known. */
+  forget(keys: PersonKeys): Promise<{ personIds: string[] }>;
+}
+
+// ── Erasure in a CRM ───────────────────────────────────────────────────────────────────────────
+
+/** A CRM record an erasure deleted: its type as the CRM names it (contact, Lead, Contact) and its id. */
+export interface ErasedRecord {
+  type: string;
+  id: string;
+}
+
+/**
+ * Deletes one person's records in one CRM (adapters/<vendor>/erase.ts). `recordIds` are the ids
+ * the ledger's delivery attempts recorded for this person's leads, found before the ledger is
+ * erased, so a phone-only contact is found too. Throws when the CRM refuses or cannot be reached.
+ */
+export interface CrmEraser {
+  /** How the vendor deletes, for the report: "GDPR delete", "deleted (recycle bin, 15 days)". */
+  readonly method: string;
+  erase(keys: PersonKeys, recordIds: readonly string[]): Promise<ErasedRecord[]>;
+}
+
+// ── Erasure tombstones ─────────────────────────────────────────────────────────────────────────
+
+/**
+ * What is left of an erased person: the SHA-256 of each key (`email:<normalised>`,
+ * `phone:<E.164>`, functions/persons/keys.ts), never the key, with when it was erased. A lead of
+ * that person received at or before then is never delivered, replayed or redriven again; a new
+ * submission afterwards is a new consent and goes through (functions/erasure/tombstones.ts).
+ * Kept forever: a tombstone is what stops a backup or an old message bringing the person back.
+ */
+export interface TombstoneStore {
+  /** Records the hashes as erased at `erasedAt` (ISO 8601); a later erasure of a hash moves its time on. */
+  add(hashes: readonly string[], erasedAt: string): Promise<void>;
+  /** When the hash was (last) erased, or undefined. */
+  has(hash: string): Promise<string | undefined>;
+}

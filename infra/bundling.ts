@@ -19,6 +19,7 @@ export const ENTRIES = {
   alarm: 'adapters/aws/lambda/alarm.lambda.ts',
   canary: 'adapters/aws/lambda/canary.lambda.ts',
   console: 'adapters/aws/lambda/console.lambda.ts',
+  enrich: 'adapters/aws/lambda/enrich.lambda.ts',
 } as const satisfies Record<string, string> & Record<`deliver-${DestinationConfig['type']}`, string>;
 
 export type FunctionKind = keyof typeof ENTRIES;

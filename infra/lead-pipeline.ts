@@ -40,6 +40,7 @@ import { ENVIRONMENT } from '../adapters/aws/lambda/environment.ts';
 import { METRIC, METRICS_NAMESPACE } from '../adapters/aws/lambda/metrics.ts';
 import { limiterItemPrefix } from '../adapters/aws/rate-limiter.ts';
 import { parseSecretRef } from '../adapters/aws/secrets.ts';
+import { TOMBSTONE_ITEM_PREFIX } from '../adapters/aws/tombstones.ts';
 import { HUBSPOT_BATCH_LIMIT } from '../adapters/hubspot/limits.ts';
 import { SALESFORCE_BATCH_LIMIT } from '../adapters/salesforce/limits.ts';
 import { SLACK_MAX_BATCH_SIZE } from '../adapters/slack/limits.ts';
@@ -47,6 +48,7 @@ import { newestSigningSecretRef } from '../functions/canary/canary.ts';
 import { ackToCrmObjectiveSeconds, canaryChecks, canarySchedule } from '../functions/canary/settings.ts';
 import { ConfigError } from '../functions/config/errors.ts';
 import { QUEUE_RETENTION_SECONDS, retryPlan } from '../functions/deliver/backoff.ts';
+import { enrichedSenders, stageName } from '../functions/enrich/reference.ts';
 import { DEFAULT_RATE_LIMIT, type RateLimit, sourceRateLimits } from '../functions/ingest/throttle.ts';
 import { type EventPattern, opsTopicRules, routingRules } from '../functions/routing/rules.ts';
 import type { DestinationConfig, LeadpipeConfig } from '../schemas/generated/config.ts';
@@ -61,6 +63,7 @@ import {
   PROJECT_ROOT,
 } from './bundling.ts';
 import { Canary, canaryFunctionConfig } from './canary.ts';
+import { EnrichStage } from './enrich-stage.ts';
 import { EventSchemas } from './event-schemas.ts';
 import { functionAlarms } from './function-alarms.ts';
 import { deliverConfig, ingestConfig } from './function-config.ts';
@@ -141,6 +144,8 @@ export class LeadPipeline extends Construct {
   readonly console?: OpsConsole;
   readonly consoleFunction?: NodejsFunction;
   readonly destinations: Readonly<Record<string, DestinationResources>>;
+  /** The enrichment stages (infra/enrich-stage.ts), by name: enrich:meta, enrich:hubspot. */
+  readonly enrichStages: Readonly<Record<string, EnrichStage>>;
   readonly alarms: Alarm[] = [];
   readonly dashboard: Dashboard;
   /** The URL each source's sender posts to. */
@@ -186,7 +191,7 @@ export class LeadPipeline extends Construct {
         [ENVIRONMENT.ledgerTableName]: this.ledgerTable.tableName,
       },
     });
-    // Idempotency records and quarantined payloads: single items, never scans or batches.
+    // Idempotency records, quarantined payloads and person identity (personkey#, person#): single items, never scans or batches.
     this.table.grant(
       this.ingestFunction,
       'dynamodb:GetItem',
@@ -268,6 +273,23 @@ export class LeadPipeline extends Construct {
       });
     }
     this.destinations = destinations;
+    // Reference-only webhooks (Meta leadgen, HubSpot contact.creation) are fetched by a stage per sender.
+    this.enrichStages = Object.fromEntries(
+      enrichedSenders(config).map((sender) => [
+        stageName(sender),
+        new EnrichStage(this, `EnrichStage${logicalName(sender)}`, {
+          sender,
+          config,
+          prefix: this.prefix,
+          bus: this.bus,
+          table: this.table,
+          ledgerTable: this.ledgerTable,
+          makeFunction: (id, stageConfig, options) => this.lambda(id, 'enrich', stageConfig, options),
+          grantSecrets: (fn, refs) => this.grantSecrets(fn, refs),
+          cdkEventPattern,
+        }),
+      ]),
+    );
 
     if (alerts) {
       // Alarms, and alerts about the alerts destination itself, reach people without that destination.
@@ -475,6 +497,14 @@ export class LeadPipeline extends Construct {
       },
     });
     this.grantRateLimiter(fn, destination.type);
+    // Erasure tombstones: read one by one, to drop an erased person's older leads.
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [this.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TOMBSTONE_ITEM_PREFIX}*`] } },
+      }),
+    );
     // Each attempt and dead letter: appended, never read back.
     grantLedgerAppend(this.ledgerTable, fn);
     if (destination.type === 'slack') this.grantDeliveredRecords(fn, name);
@@ -574,7 +604,15 @@ export class LeadPipeline extends Construct {
       alarm.addOkAction(...actions);
       this.alarms.push(alarm);
     };
-    for (const [name, resources] of Object.entries(this.destinations)) {
+    // The enrichment stages' queues (enrich-meta) are watched like the destinations'.
+    const queued: [string, { queue: Queue; deadLetterQueue: Queue }][] = [
+      ...Object.entries(this.destinations),
+      ...Object.entries(this.enrichStages).map(([name, stage]): [string, EnrichStage] => [
+        name.replace(':', '-'),
+        stage,
+      ]),
+    ];
+    for (const [name, resources] of queued) {
       const id = logicalName(name);
       add(
         new Alarm(this, `${id}DeadLettersAlarm`, {
@@ -643,7 +681,7 @@ export class LeadPipeline extends Construct {
     );
   }
 
-  /** The functions functionAlarms watches: ingest, each destination's deliver, alarm and canary. */
+  /** The functions functionAlarms watches: ingest, each destination's deliver, each enrichment stage's, alarm and canary. */
   private alarmedFunctions() {
     return [
       { name: 'ingest', id: 'IngestFunction', fn: this.ingestFunction },
@@ -652,6 +690,12 @@ export class LeadPipeline extends Construct {
         id: `Deliver${logicalName(name)}Function`,
         fn: resources.function,
         ...(resources.function.timeout ? { timeout: resources.function.timeout } : {}),
+      })),
+      ...Object.entries(this.enrichStages).map(([name, stage]) => ({
+        name: name.replace(':', '-'),
+        id: `${logicalName(name)}Function`,
+        fn: stage.function,
+        ...(stage.function.timeout ? { timeout: stage.function.timeout } : {}),
       })),
       ...(this.alarmFunction ? [{ name: 'alarm', id: 'AlarmFunction', fn: this.alarmFunction }] : []),
       ...(this.canaryFunction ? [{ name: 'canary', id: 'CanaryFunction', fn: this.canaryFunction }] : []),

@@ -10,6 +10,8 @@ import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ENVIRONMENT } from '../adapters/aws/lambda/environment.ts';
+import { PERSON_ITEM_PREFIX, PERSON_KEY_PREFIX } from '../adapters/aws/person-directory.ts';
+import { TOMBSTONE_ITEM_PREFIX } from '../adapters/aws/tombstones.ts';
 import { CONSOLE_API_PREFIX } from '../functions/console/types.ts';
 import type { ConsoleJwtSettings } from '../schemas/generated/config.ts';
 import { grantLedgerAppend, grantLedgerRead } from './ledger-table.ts';
@@ -146,6 +148,26 @@ export class OpsConsole extends Construct {
         conditions: {
           'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${REPLAY_CLAIM_PREFIX}*`] },
         },
+      }),
+    );
+    // A replayed lead's person, resolved as ingest does: its key and person items only.
+    policy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [props.table.tableArn],
+        conditions: {
+          'ForAllValues:StringLike': {
+            'dynamodb:LeadingKeys': [`${PERSON_KEY_PREFIX}*`, `${PERSON_ITEM_PREFIX}*`],
+          },
+        },
+      }),
+    );
+    // Erasure tombstones: a replay or redrive of an erased person's lead is refused.
+    policy(
+      new PolicyStatement({
+        actions: ['dynamodb:GetItem'],
+        resources: [props.table.tableArn],
+        conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${TOMBSTONE_ITEM_PREFIX}*`] } },
       }),
     );
     // A replay publishes lead.received.

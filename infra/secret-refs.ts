@@ -39,6 +39,7 @@ export function withAwsSecretRefs(
   for (const source of Object.values(copy.sources)) {
     if (source.verify.secrets) source.verify.secrets = source.verify.secrets.map(map);
     if (source.verify.verifyToken) source.verify.verifyToken = map(source.verify.verifyToken);
+    if (source.enrich) source.enrich.accessToken = map(source.enrich.accessToken);
   }
   for (const destination of Object.values(copy.destinations)) {
     switch (destination.type) {

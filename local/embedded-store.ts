@@ -10,11 +10,22 @@ import {
 import { createEmbeddedDeliveredStore } from '../adapters/embedded/delivered-store.ts';
 import { SqliteIdempotencyStore } from '../adapters/embedded/idempotency-store.ts';
 import { createEmbeddedLedger } from '../adapters/embedded/ledger.ts';
+import { createEmbeddedPersonDirectory } from '../adapters/embedded/person-directory.ts';
 import { createEmbeddedQuarantineStore } from '../adapters/embedded/quarantine-store.ts';
 import { createEmbeddedQueues, type EmbeddedQueues } from '../adapters/embedded/queues.ts';
 import { createEmbeddedShapeStore } from '../adapters/embedded/shape-store.ts';
+import { createEmbeddedTombstones } from '../adapters/embedded/tombstones.ts';
 import { retryPlan } from '../functions/deliver/backoff.ts';
-import type { DeliveredStore, LeadLedger, QuarantineStore, ShapeStore } from '../functions/ports.ts';
+import { enrichedSenders, referenceRules, stageName } from '../functions/enrich/reference.ts';
+import { stageHorizonSeconds } from '../functions/enrich/wiring.ts';
+import type {
+  DeliveredStore,
+  LeadLedger,
+  PersonDirectory,
+  QuarantineStore,
+  ShapeStore,
+  TombstoneStore,
+} from '../functions/ports.ts';
 import { opsTopicRules, routingRules } from '../functions/routing/rules.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
 
@@ -28,6 +39,10 @@ export interface EmbeddedStore {
   delivered: DeliveredStore;
   /** Every lead's timeline (settings.ledger.retentionDays). */
   ledger: LeadLedger;
+  /** Who each lead is from; kept until erased. One instance per store: it sees its own uncommitted claims. */
+  persons: PersonDirectory;
+  /** Erasure tombstones (key hashes of erased persons), kept forever. */
+  tombstones: TombstoneStore;
   /**
    * A new idempotency layer over the database. Each user gets its own instance: Powertools
    * configures a layer once, for the first idempotent function that uses it.
@@ -70,6 +85,8 @@ export function openEmbeddedStore(
     shapes: createEmbeddedShapeStore(database),
     delivered: createEmbeddedDeliveredStore(database),
     ledger: createEmbeddedLedger(database, { retentionDays: config.settings?.ledger?.retentionDays }),
+    persons: createEmbeddedPersonDirectory(database),
+    tombstones: createEmbeddedTombstones(database),
     idempotency: (idempotencyOptions = {}) => new SqliteIdempotencyStore({ database, ...idempotencyOptions }),
     close: () => database.close(),
   };
@@ -83,17 +100,22 @@ export function ensureQueues(queues: EmbeddedQueues, config: LeadpipeConfig): vo
     const plan = retryPlan({ horizonSeconds: destination.delivery?.retryHorizonSeconds });
     queues.ensure(name, { maxReceiveCount: plan.maxReceiveCount });
   }
+  // One per enrichment stage (enrich:meta), with the longest horizon of its sources.
+  for (const sender of enrichedSenders(config)) {
+    const plan = retryPlan({ horizonSeconds: stageHorizonSeconds(config, sender) });
+    queues.ensure(stageName(sender), { maxReceiveCount: plan.maxReceiveCount });
+  }
 }
 
 /** The embedded bus applying `config`'s routing rules over `queues`. */
 export function busFor(config: LeadpipeConfig, queues: EmbeddedQueues): EmbeddedBus {
   return createEmbeddedBus({
-    rules: routingRules(config),
+    rules: [...routingRules(config), ...referenceRules(config)],
     topicRules: opsTopicRules(config),
     ...(config.settings?.alerts?.repeatMinutes !== undefined
       ? { repeatMinutes: config.settings.alerts.repeatMinutes }
       : {}),
     queues,
-    destinations: Object.keys(config.destinations),
+    destinations: [...Object.keys(config.destinations), ...enrichedSenders(config).map(stageName)],
   });
 }

@@ -8,8 +8,15 @@ import { removeExpiredLedger } from '../adapters/embedded/ledger.ts';
 import { removeExpiredQuarantine } from '../adapters/embedded/quarantine-store.ts';
 import type { EmbeddedQueues } from '../adapters/embedded/queues.ts';
 import { inWriteScope } from '../adapters/embedded/write-scope.ts';
+import { setupFor as hubspotSetupFor } from '../adapters/hubspot/leadpipe-properties.ts';
 import { createHubspotSandbox, type HubspotSandboxOptions } from '../adapters/hubspot/sandbox.ts';
-import { createDestinationClients, type SandboxUrls, sandboxUrlField } from '../adapters/index.ts';
+import {
+  createDestinationClients,
+  createReferenceFetcher,
+  type SandboxUrls,
+  sandboxUrlField,
+} from '../adapters/index.ts';
+import { createMetaSandbox, type MetaSandboxOptions } from '../adapters/meta/sandbox.ts';
 import { createSalesforceSandbox, type SalesforceSandboxOptions } from '../adapters/salesforce/sandbox.ts';
 import type { Sandbox } from '../adapters/sandbox/kit.ts';
 import { createSlackSandbox, type SlackSandboxOptions } from '../adapters/slack/sandbox.ts';
@@ -19,6 +26,9 @@ import { createConsoleApi } from '../functions/console/api.ts';
 import type { BackoffPolicy } from '../functions/deliver/backoff.ts';
 import type { BatchSummary } from '../functions/deliver/deliver.ts';
 import { wireDeliver } from '../functions/deliver/wiring.ts';
+import { enrichedSenders, referenceSenderOf, stageName } from '../functions/enrich/reference.ts';
+import type { ReferenceFetcher, ReferenceSender } from '../functions/enrich/types.ts';
+import { ENRICH_BATCH_SIZE, wireEnrich } from '../functions/enrich/wiring.ts';
 import type { ThrottleOptions } from '../functions/ingest/throttle.ts';
 import { wireIngest } from '../functions/ingest/wiring.ts';
 import { redriveRecorded } from '../functions/ledger/redrive.ts';
@@ -30,7 +40,9 @@ import {
   LEDGER_KEEP_DAYS,
   type LeadLedger,
   type LeadPublisher,
+  type PersonDirectory,
   type SecretResolver,
+  type TombstoneStore,
 } from '../functions/ports.ts';
 import { createReplay } from '../functions/quarantine/replay.ts';
 import { decideRoutes } from '../functions/routing/route-decision.ts';
@@ -51,8 +63,8 @@ const VISIBILITY_TIMEOUT_SECONDS = 30;
 /** While a destination is busy, a partial batch waits at most this long for more leads. */
 const GATHER_MS = 300;
 
-/** The vendors with a built-in sandbox: one per destination type. */
-export type SandboxVendor = DestinationConfig['type'];
+/** The vendors with a built-in sandbox: one per destination type, and Meta's Graph API for lead ads sources. */
+export type SandboxVendor = DestinationConfig['type'] | 'meta';
 
 /** The sandboxes a host mounted, by vendor: only those some destination uses. */
 export type MountedSandboxes = Readonly<Partial<Record<SandboxVendor, Sandbox>>>;
@@ -80,6 +92,7 @@ export interface LocalHostOptions {
     hubspot?: HubspotSandboxOptions;
     salesforce?: SalesforceSandboxOptions;
     slack?: SlackSandboxOptions;
+    meta?: MetaSandboxOptions;
   };
   /** Retry timing of every deliver handler (tests shorten it); default createDeliver's. */
   deliverTiming?: { backoff?: BackoffPolicy; blockedDelaySeconds?: number };
@@ -168,7 +181,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
     const feed = createLiveFeed(store.ledger);
     const ledger = feed.ledger;
     const sandboxes: Partial<Record<SandboxVendor, Sandbox>> = {
-      ...createSandboxes(mounted, options.sandboxes),
+      ...createSandboxes(mounted, options.sandboxes, options.config),
     };
     let live = {
       config: options.config,
@@ -248,8 +261,10 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           shapes: store.shapes,
           publishLeads: nextBus.publishLeads,
           publishAlerts: nextBus.publishAlerts,
+          publishReferences: nextBus.publishReferences,
           secrets: options.resolveSecret,
           ledger,
+          persons: store.persons,
         },
         logger,
         ...(options.throttle ? { throttle: options.throttle } : {}),
@@ -270,6 +285,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
             publishAlerts: nextBus.publishAlerts,
             delivered: store.delivered,
             ledger,
+            tombstones: store.tombstones,
             logger,
             // Only the mounted ones: a destination can reach no other sandbox.
             sandboxUrls: Object.fromEntries(
@@ -282,12 +298,43 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
           }),
         });
       }
+      // Each enrichment stage (enrich:meta) runs like a destination: its own queue, consumer and DLQ.
+      for (const sender of enrichedSenders(config)) {
+        const name = stageName(sender);
+        const same = reuse.get(name);
+        if (same && sameStage(same.config, config, sender)) {
+          destinations.set(name, same);
+          continue;
+        }
+        destinations.set(name, {
+          config,
+          start: prepareStage(sender, {
+            config,
+            options,
+            queues,
+            publishLeads: nextBus.publishLeads,
+            publishAlerts: nextBus.publishAlerts,
+            ledger,
+            persons: store.persons,
+            tombstones: store.tombstones,
+            logger,
+            sandboxUrls: Object.fromEntries(
+              (Object.keys(sandboxes) as SandboxVendor[]).map((vendor) => [
+                vendor,
+                `${sandboxUrl}/${vendor}`,
+              ]),
+            ),
+          }),
+        });
+      }
       const replay = createReplay({
         config,
         quarantine: store.quarantine,
         idempotencyStore: store.idempotency({ claims: 'database' }),
         publish: nextBus.publishLeads,
         ledger: { ledger, logger, by: 'console', decideRoutes: decideRoutes(config) },
+        persons: store.persons,
+        tombstones: store.tombstones,
       });
       return { bus: nextBus, ingest, destinations, replay };
     };
@@ -317,7 +364,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         quarantine: store.quarantine,
         replay: (leadId) => inWriteScope(database, () => prepared.replay(leadId)),
         redrive: (name, redriveOptions, by) =>
-          redriveRecorded(queues.deliveryQueue(name), { ledger, logger, by, ...redriveOptions }),
+          redriveRecorded(queues.deliveryQueue(name), {
+            ledger,
+            logger,
+            by,
+            tombstones: store.tombstones,
+            ...redriveOptions,
+          }),
       });
     };
 
@@ -343,7 +396,7 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         config = await loadPipelineConfig(path);
         if (configVersion(config) === live.version) return { status: 'unchanged', version: live.version };
         for (const vendor of sandboxesToMount(config, bindAddress)) {
-          sandboxes[vendor] ??= createSandboxes([vendor], options.sandboxes)[vendor];
+          sandboxes[vendor] ??= createSandboxes([vendor], options.sandboxes, config)[vendor];
         }
         await checkSourceSecrets(config, options.resolveSecret);
         prepared = await prepare(config, consumers);
@@ -418,6 +471,72 @@ function sameDestination(before: LeadpipeConfig, after: LeadpipeConfig, name: st
   );
 }
 
+/** A stage keeps running when the sources it fetches for, and the settings, did not change. */
+function sameStage(before: LeadpipeConfig, after: LeadpipeConfig, sender: ReferenceSender): boolean {
+  const of = (config: LeadpipeConfig) =>
+    JSON.stringify(
+      Object.entries(config.sources).filter(([, source]) => referenceSenderOf(source) === sender),
+    );
+  return (
+    of(before) === of(after) && JSON.stringify(before.settings ?? {}) === JSON.stringify(after.settings ?? {})
+  );
+}
+
+/** Builds one enrichment stage's handler (a fetcher per source) and returns what starts its consumer. */
+function prepareStage(
+  sender: ReferenceSender,
+  context: {
+    config: LeadpipeConfig;
+    options: LocalHostOptions;
+    queues: EmbeddedQueues;
+    publishLeads: LeadPublisher;
+    publishAlerts: AlertPublisher;
+    ledger: LeadLedger;
+    persons: PersonDirectory;
+    tombstones: TombstoneStore;
+    logger: Logger;
+    sandboxUrls: SandboxUrls;
+  },
+): () => Consumer {
+  const { config, options, queues, logger } = context;
+  const name = stageName(sender);
+  const fetchers = new Map<string, ReferenceFetcher>();
+  for (const [source, settings] of Object.entries(config.sources)) {
+    if (referenceSenderOf(settings) !== sender) continue;
+    const fetcher = createReferenceFetcher(settings, {
+      resolveSecret: options.resolveSecret,
+      sandboxUrls: context.sandboxUrls,
+    });
+    if (fetcher) fetchers.set(source, fetcher);
+  }
+  const queue = queues.deliveryQueue(name);
+  const handler = wireEnrich({
+    config,
+    sender,
+    fetchers,
+    queue,
+    publishLeads: context.publishLeads,
+    publishAlerts: context.publishAlerts,
+    ledger: context.ledger,
+    persons: context.persons,
+    tombstones: context.tombstones,
+    logger,
+    ...(options.deliverTiming ? { timing: options.deliverTiming } : {}),
+  });
+  return () =>
+    startConsumer({
+      queue,
+      handler,
+      batchSize: ENRICH_BATCH_SIZE,
+      visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+      gatherMs: GATHER_MS,
+      onSend: (listener) => queues.onSend(name, listener),
+      readiness: () => queues.readiness(name),
+      queueArn: `arn:aws:sqs:local:000000000000:leadpipe-${name.replace(':', '-')}`,
+      onError: (error) => logger.error('Enrichment consumer error', { stage: name, error: error as Error }),
+    });
+}
+
 /** What a change touched, for the log: `sources.typeform`, `destinations.crm`, `settings`. */
 function changedParts(before: LeadpipeConfig, after: LeadpipeConfig): string[] {
   const parts: string[] = [];
@@ -436,6 +555,7 @@ function changedParts(before: LeadpipeConfig, after: LeadpipeConfig): string[] {
 async function checkSourceSecrets(config: LeadpipeConfig, resolveSecret: SecretResolver): Promise<void> {
   for (const [name, source] of Object.entries(config.sources)) {
     await resolveSigningSecrets(name, source.verify, resolveSecret);
+    if (source.enrich) await resolveSecret(source.enrich.accessToken);
   }
 }
 
@@ -453,17 +573,26 @@ function apiDocuments(): { openapi: object; asyncapi: object } {
  * mounted, and a destination that would need one is a SettingsError naming the field to set.
  */
 export function sandboxesToMount(config: LeadpipeConfig, bindAddress: string): SandboxVendor[] {
-  const needs = Object.entries(config.destinations).flatMap(([name, destination]) => {
+  const needs: { name: string; vendor: SandboxVendor; field: string }[] = Object.entries(
+    config.destinations,
+  ).flatMap(([name, destination]) => {
     const field = sandboxUrlField(destination);
     return field ? [{ name, vendor: destination.type, field }] : [];
   });
+  // A source that enriches without a baseUrl fetches from its sender's sandbox.
+  for (const [name, source] of Object.entries(config.sources)) {
+    const sender = referenceSenderOf(source);
+    if (sender && source.enrich?.baseUrl === undefined)
+      needs.push({ name: `sources.${name}`, vendor: sender, field: 'enrich.baseUrl' });
+  }
   if (needs.length > 0 && !isLoopback(bindAddress)) {
     throw new SettingsError(
       `leadpipe listens on ${bindAddress} (LEADPIPE_BIND), not loopback, so it mounts no vendor sandbox (they have no auth and hold lead data), but:\n` +
         needs
-          .map(
-            ({ name, vendor, field }) =>
-              `  - destinations.${name}.${field} is not set, so "${name}" would deliver to the ${vendor} sandbox: set it to the ${vendor} API URL`,
+          .map(({ name, vendor, field }) =>
+            name.startsWith('sources.')
+              ? `  - ${name}.${field} is not set, so "${name.slice(8)}" would fetch from the ${vendor} sandbox: set it to the ${vendor} API URL`
+              : `  - destinations.${name}.${field} is not set, so "${name}" would deliver to the ${vendor} sandbox: set it to the ${vendor} API URL`,
           )
           .join('\n') +
         '\nor listen on 127.0.0.1.',
@@ -475,11 +604,22 @@ export function sandboxesToMount(config: LeadpipeConfig, bindAddress: string): S
 function createSandboxes(
   vendors: readonly SandboxVendor[],
   options: LocalHostOptions['sandboxes'] = {},
+  config?: LeadpipeConfig,
 ): MountedSandboxes {
   return {
-    ...(vendors.includes('hubspot') ? { hubspot: createHubspotSandbox(options.hubspot) } : {}),
+    // As if `leadpipe setup hubspot` had run, so `npm start` needs no manual step (in process: not
+    // through the sandbox's fault injection and token checks, which tests set on purpose).
+    ...(vendors.includes('hubspot')
+      ? {
+          hubspot: createHubspotSandbox({
+            ...(config ? { installed: hubspotSetupFor(config) } : {}),
+            ...options.hubspot,
+          }),
+        }
+      : {}),
     ...(vendors.includes('salesforce') ? { salesforce: createSalesforceSandbox(options.salesforce) } : {}),
     ...(vendors.includes('slack') ? { slack: createSlackSandbox(options.slack) } : {}),
+    ...(vendors.includes('meta') ? { meta: createMetaSandbox(options.meta) } : {}),
   };
 }
 
@@ -493,6 +633,8 @@ async function prepareConsumer(
     publishAlerts: AlertPublisher;
     delivered: DeliveredStore;
     ledger: LeadLedger;
+    /** Erasure tombstones: an erased person's older leads are dropped. */
+    tombstones: TombstoneStore;
     logger: Logger;
     sandboxUrls: SandboxUrls;
     onBatch: (summary: BatchSummary) => void;
@@ -517,6 +659,7 @@ async function prepareConsumer(
     queue,
     publishAlerts: context.publishAlerts,
     ledger: context.ledger,
+    tombstones: context.tombstones,
     logger,
     ...(options.deliverTiming ? { timing: options.deliverTiming } : {}),
     onBatch: context.onBatch,

@@ -58,6 +58,18 @@ export function eventFacts(event) {
           event.fields?.length ? h('span', { class: 'chips' }, event.fields.map(chip)) : 'none',
           { wide: true },
         ],
+        ['Person', event.personId ? h('code', {}, event.personId) : undefined],
+        [
+          'Merged',
+          event.mergedFrom
+            ? h('span', {}, [
+                'this lead joined ',
+                h('code', {}, event.mergedFrom),
+                ' to this person: its CRM records stay apart',
+              ])
+            : undefined,
+          { wide: true },
+        ],
         ['By', event.replay ? 'a replay of the quarantined payload' : undefined],
       ]);
     case 'quarantined':

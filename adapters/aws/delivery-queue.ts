@@ -9,9 +9,11 @@ import {
   SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { messageMatches } from '../../functions/erasure/match.ts';
 import type {
   DeadLetterReason,
   DeliveryQueue,
+  PersonKeys,
   QueueDepth,
   QueueMessage,
   RedriveResult,
@@ -88,7 +90,53 @@ export function createSqsDeliveryQueue(options: SqsDeliveryQueueOptions): Delive
     },
     peekDeadLetters: (max) => peek(sqs, deadLetterQueueUrl, max),
     redrive: (redriveOptions = {}) => redrive(sqs, queueUrl, deadLetterQueueUrl, redriveOptions),
+    async erase(match) {
+      const [queued, deadLetters] = [
+        await eraseMatching(sqs, queueUrl, match),
+        await eraseMatching(sqs, deadLetterQueueUrl, match),
+      ];
+      return { queued, deadLetters };
+    },
   };
+}
+
+/**
+ * SQS can delete only a message it handed out: the run receives every message it can (each batch
+ * hidden for SCAN_VISIBILITY_SECONDS, so the next receive offers others), deletes the matching
+ * ones and makes the rest visible again at once when it ends, stopping when a receive offers
+ * nothing it has not seen. Messages held by the deliver function at that moment are not seen (its
+ * tombstone check drops them), and each receive counts toward the queue's maxReceiveCount.
+ */
+async function eraseMatching(sqs: SQSClient, url: string, match: PersonKeys): Promise<number> {
+  const held: Message[] = [];
+  const seen = new Set<string>();
+  let erased = 0;
+  try {
+    for (;;) {
+      const messages = await receive(sqs, url, SQS_BATCH_LIMIT, SCAN_VISIBILITY_SECONDS);
+      const unseen = messages.filter((message) => !seen.has(message.MessageId ?? ''));
+      if (unseen.length === 0) {
+        held.push(...messages);
+        break;
+      }
+      const matching: Message[] = [];
+      for (const message of messages) {
+        seen.add(message.MessageId ?? '');
+        if (messageMatches(message.Body ?? '', match)) matching.push(message);
+        else held.push(message);
+      }
+      const { failed } = await deleteBatch(
+        sqs,
+        url,
+        matching.map((message) => message.ReceiptHandle ?? ''),
+      );
+      if (failed.size > 0) throw new Error(`SQS did not delete ${failed.size} erased message(s) from ${url}`);
+      erased += matching.length;
+    }
+  } finally {
+    await makeVisible(sqs, url, held);
+  }
+  return erased;
 }
 
 function deadLetterAttributes(why: DeadLetterReason): Record<string, MessageAttributeValue> {

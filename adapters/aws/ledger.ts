@@ -78,7 +78,79 @@ export function createDynamoLedger(options: DynamoLedgerOptions): LeadLedger {
     },
     search: (query) => searchDynamoLedger(client, tableName, query, window()),
     recent: ({ since, limit }) => readDynamoRecent(client, tableName, since, limit, window()),
+    erase: (match) => eraseDynamoLeads(client, tableName, match),
   };
+}
+
+/**
+ * Erasure: finds the leads by the email and phone indexes (every receivedKey: an item past the
+ * retention but not yet swept by the TTL is personal data too), then deletes every item of each
+ * lead's partition (its lead item and all its events) in BatchWriteItem calls of 25.
+ */
+export async function eraseDynamoLeads(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  match: { email?: string; phone?: string },
+): Promise<{ leads: number; events: number }> {
+  const partitions = new Set<string>();
+  const lookups = [
+    ['byEmail', match.email],
+    ['byPhone', match.phone],
+  ] as const;
+  for (const [index, value] of lookups) {
+    if (value === undefined) continue;
+    for await (const item of query(client, {
+      TableName: tableName,
+      IndexName: index,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': LEDGER_TABLE.indexes[index].partitionKey },
+      ExpressionAttributeValues: { ':pk': value },
+    })) {
+      partitions.add(String(item[PK]));
+    }
+  }
+  const erased = { leads: 0, events: 0 };
+  for (const pk of partitions) {
+    const keys: LedgerItem[] = [];
+    for await (const item of query(client, {
+      TableName: tableName,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': pk },
+      ProjectionExpression: '#pk, #sk',
+      ConsistentRead: true,
+    })) {
+      keys.push({ [PK]: String(item[PK]), [SK]: String(item[SK]) });
+    }
+    await deleteLedgerItems(client, tableName, keys);
+    for (const key of keys) {
+      if (key[SK] === LEAD_SK) erased.leads++;
+      else erased.events++;
+    }
+  }
+  return erased;
+}
+
+/** Deletes items by key in BatchWriteItem calls of 25, retrying what DynamoDB leaves unprocessed. */
+async function deleteLedgerItems(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly LedgerItem[],
+): Promise<void> {
+  for (let i = 0; i < keys.length; i += WRITE_LIMIT) {
+    let requests = keys.slice(i, i + WRITE_LIMIT).map((Key) => ({ DeleteRequest: { Key } }));
+    for (let attempt = 1; ; attempt++) {
+      const result = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: requests } }));
+      requests = (result.UnprocessedItems?.[tableName] ?? []) as typeof requests;
+      if (requests.length === 0) break;
+      if (attempt === WRITE_ATTEMPTS) {
+        throw new LedgerWriteError(
+          `DynamoDB left ${requests.length} ledger items undeleted after ${attempt} tries`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt));
+    }
+  }
 }
 
 /** What a read may see: items at or after `horizon` (the retention), buckets up to `latest`. ISO 8601. */

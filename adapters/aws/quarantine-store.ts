@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { payloadMatches } from '../../functions/erasure/match.ts';
 import {
   QUARANTINE_KEEP_SECONDS,
   type QuarantinedPayload,
@@ -20,7 +21,7 @@ export function createQuarantineStore(
   tableName: string,
   now: () => number = Date.now,
 ): QuarantineStore {
-  return {
+  const store: QuarantineStore = {
     async put(entry) {
       await client.send(
         new PutItemCommand({
@@ -43,6 +44,16 @@ export function createQuarantineStore(
       );
       const raw = result.Item?.entry?.S;
       return raw ? (JSON.parse(raw) as QuarantinedPayload) : undefined;
+    },
+    async erase(match, phoneRegion) {
+      // The same scan as list (TTL-expired items not yet swept are included: they are still stored).
+      let removed = 0;
+      for (const entry of await store.list()) {
+        if (!payloadMatches(entry, match, phoneRegion)) continue;
+        await store.remove(entry.leadId);
+        removed++;
+      }
+      return removed;
     },
     async list() {
       // Quarantine is rare and small, so a filtered scan is simpler than an index.
@@ -69,4 +80,5 @@ export function createQuarantineStore(
       );
     },
   };
+  return store;
 }

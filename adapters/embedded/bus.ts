@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { createAlertThrottle } from '../../functions/alerts/throttle.ts';
+import { LEAD_REFERENCE, type LeadReferenceEvent } from '../../functions/enrich/reference.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
 import type { AlertPublisher, LeadPublisher } from '../../functions/ports.ts';
 import { matchesPattern } from '../../functions/routing/event-pattern.ts';
@@ -36,6 +37,8 @@ export interface EmbeddedBusOptions {
 export interface EmbeddedBus {
   publishLeads: LeadPublisher;
   publishAlerts: AlertPublisher;
+  /** lead.reference events, to the enrichment stages whose rules (functions/enrich/reference.ts) match. */
+  publishReferences: (events: readonly LeadReferenceEvent[]) => Promise<void>;
   /** Events published so far, by detail-type: proof of what was (not) published, for tests and /health. */
   readonly counts: Readonly<Record<string, number>>;
 }
@@ -94,6 +97,7 @@ export function createEmbeddedBus(options: EmbeddedBusOptions): EmbeddedBus {
 
   return {
     publishLeads: (events) => publish(LEAD_RECEIVED, events),
+    publishReferences: (events) => publish(LEAD_REFERENCE, events),
     // The repeat cap, as on AWS (adapters/aws/publisher.ts): repeats are held back and counted.
     publishAlerts: async (alerts) => {
       const admitted = throttle.admit(alerts);

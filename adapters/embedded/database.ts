@@ -112,6 +112,19 @@ CREATE TABLE IF NOT EXISTS ledger_events (
 ) STRICT;
 CREATE INDEX IF NOT EXISTS ledger_events_at ON ledger_events (at, event_key);
 CREATE INDEX IF NOT EXISTS ledger_events_lead ON ledger_events (lead_id, at, event_key);
+-- Person identity (adapters/embedded/person-directory.ts): no expiry, only erasure removes it.
+CREATE TABLE IF NOT EXISTS persons (
+  person_id TEXT PRIMARY KEY,
+  first_seen TEXT NOT NULL,           -- ISO 8601: the merge rule's order
+  alias_of TEXT                       -- the person this one was merged into (always the final one)
+) STRICT;
+CREATE INDEX IF NOT EXISTS persons_alias ON persons (alias_of) WHERE alias_of IS NOT NULL;
+CREATE TABLE IF NOT EXISTS person_keys (
+  key_hash TEXT PRIMARY KEY,          -- SHA-256 of email:<normalised> / phone:<E.164>: no plain PII
+  person_id TEXT NOT NULL,
+  claimed_at TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS person_keys_person ON person_keys (person_id);
 `;
 
 /**

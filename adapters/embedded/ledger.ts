@@ -50,7 +50,34 @@ export function createEmbeddedLedger(
     async recent({ since, limit }) {
       return readRecent(database, since, limit, horizon());
     },
+    async erase(match) {
+      return eraseFromLedger(database, match);
+    },
   };
+}
+
+/**
+ * Erasure: deletes the leads whose `received` contact has the email or phone (whatever their
+ * age: an expired row is personal data too) and every event of theirs, in one transaction.
+ */
+export function eraseFromLedger(
+  database: EmbeddedDatabase,
+  match: { email?: string; phone?: string },
+): { leads: number; events: number } {
+  if (match.email === undefined && match.phone === undefined) return { leads: 0, events: 0 };
+  return database.transaction(() => {
+    const rows = database
+      .statement('SELECT lead_id FROM ledger_leads WHERE email = ? OR phone = ?')
+      .all(match.email ?? null, match.phone ?? null) as unknown as { lead_id: string }[];
+    const ids = JSON.stringify(rows.map((row) => row.lead_id));
+    const events = database
+      .statement('DELETE FROM ledger_events WHERE lead_id IN (SELECT value FROM json_each(?))')
+      .run(ids).changes;
+    const leads = database
+      .statement('DELETE FROM ledger_leads WHERE lead_id IN (SELECT value FROM json_each(?))')
+      .run(ids).changes;
+    return { leads: Number(leads), events: Number(events) };
+  });
 }
 
 interface EventRow {

@@ -1,3 +1,4 @@
+import { payloadMatches } from '../../functions/erasure/match.ts';
 import {
   QUARANTINE_KEEP_SECONDS,
   type QuarantinedPayload,
@@ -44,6 +45,22 @@ export function createEmbeddedQuarantineStore(
     async remove(leadId) {
       write(database, () => {
         database.statement('DELETE FROM quarantine WHERE lead_id = ?').run(leadId);
+      });
+    },
+    async erase(match, phoneRegion) {
+      // Expired entries too: they are still on disk until the sweep.
+      return database.transaction(() => {
+        const rows = database.statement('SELECT lead_id, entry FROM quarantine').all() as {
+          lead_id: string;
+          entry: string;
+        }[];
+        const remove = database.statement('DELETE FROM quarantine WHERE lead_id = ?');
+        let removed = 0;
+        for (const row of rows) {
+          if (!payloadMatches(JSON.parse(row.entry) as QuarantinedPayload, match, phoneRegion)) continue;
+          removed += Number(remove.run(row.lead_id).changes);
+        }
+        return removed;
       });
     },
   };

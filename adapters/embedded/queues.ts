@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { messageMatches } from '../../functions/erasure/match.ts';
 import type {
   DeadLetterReason,
   DeliveryQueue,
@@ -260,6 +261,23 @@ export function createEmbeddedQueues(
       },
       async redrive(options = {}) {
         return redrive(destination, options);
+      },
+      async erase(match) {
+        // Every row of both queues, in flight or not: a stale receipt handle is ignored later.
+        return database.transaction(() => {
+          const rows = database
+            .statement('SELECT seq, queue, body FROM messages WHERE queue IN (?, ?)')
+            .all(destination, dlq) as unknown as { seq: number; queue: string; body: string }[];
+          const remove = database.statement('DELETE FROM messages WHERE seq = ?');
+          const erased = { queued: 0, deadLetters: 0 };
+          for (const row of rows) {
+            if (!messageMatches(row.body, match)) continue;
+            remove.run(row.seq);
+            if (row.queue === dlq) erased.deadLetters++;
+            else erased.queued++;
+          }
+          return erased;
+        });
       },
     };
   }

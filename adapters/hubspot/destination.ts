@@ -19,6 +19,8 @@ export const createHubspotClients: DestinationClientsFactory<HubspotDestination>
       accessToken,
       ...optional('baseUrl', config.baseUrl ?? sandboxUrl),
       ...optional('properties', withLeadIdProperty(config.properties, config.leadIdProperty)),
+      ...optional('personIdProperty', config.personIdProperty),
+      ...optional('fieldPolicy', config.fieldPolicy),
       ...optional('rateLimit', config.rateLimit),
       ...optional('limiter', limiter?.({ vendor: 'hubspot', account: accessToken, limit })),
     }),

@@ -69,3 +69,13 @@ export function isWholeBatchPropertyError(body: HubspotErrorBody): boolean {
   if (body.errors?.some((error) => error.code === 'PROPERTY_DOESNT_EXIST')) return true;
   return body.message?.includes('PROPERTY_DOESNT_EXIST') ?? false;
 }
+
+/**
+ * True when HubSpot refused a read or write keyed by `idProperty` because no unique property of
+ * that name exists ("Unable to perform update/upsert by non-unique 0-1 property <name> ..."): the
+ * portal lacks `leadpipe setup hubspot`, which no retry can fix.
+ */
+export function isMissingIdProperty(body: HubspotErrorBody, idProperty: string): boolean {
+  const message = body.message ?? '';
+  return /by non-unique/.test(message) && new RegExp(`property ${idProperty}\\b`).test(message);
+}

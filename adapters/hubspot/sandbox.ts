@@ -1,4 +1,6 @@
 import { Sandbox, type SandboxOptions, type SandboxRequest, type SandboxResponse } from '../sandbox/kit.ts';
+import { LEGAL_BASIS_PROPERTY } from './field-defaults.ts';
+import { LEADPIPE_GROUP, leadpipeProperties } from './leadpipe-properties.ts';
 import {
   errorResponse,
   type PropertyProblem,
@@ -8,6 +10,7 @@ import {
   serverError,
   unauthorized,
 } from './sandbox-bodies.ts';
+import { type InstalledProperties, SandboxProperties } from './sandbox-properties.ts';
 
 export interface HubspotSandboxOptions extends SandboxOptions {
   /** Accepted bearer tokens; default: any non-empty token. */
@@ -23,6 +26,13 @@ export interface HubspotSandboxOptions extends SandboxOptions {
   multiStatus?: boolean;
   /** The portal id shown in error details; default '12345678'. */
   portalId?: string;
+  /**
+   * Property groups and properties the portal has beside HubSpot's own. Default: leadpipe's, with
+   * the default person id property, as in a portal where `leadpipe setup hubspot` has run (the
+   * state leadpipe runs in; the local host passes those of its config). `{}`: a new portal, which
+   * refuses reads and writes keyed by the person id until setup creates it.
+   */
+  installed?: InstalledProperties;
 }
 
 /** What a benchmark or a test reads from GET /__sandbox/records. */
@@ -31,6 +41,12 @@ export interface HubspotSandboxCounts {
   total: number;
   upsertCalls: number;
   upsertInputs: number;
+  /** Batch reads (by id, email or a unique property), creates and updates by id. */
+  readCalls: number;
+  createCalls: number;
+  updateCalls: number;
+  /** Calls to the CRM properties API. */
+  propertyCalls: number;
   created: number;
   updated: number;
   /** 429s sent because a token went over the rolling limit. */
@@ -83,8 +99,13 @@ const PROPERTY_NAME = /^[a-z0-9_]+$/;
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)*\.[a-z]{2,}$/i;
 /** HubSpot contact ids are numeric strings; start somewhere that looks like one. */
 const FIRST_CONTACT_ID = 100_001;
+/** What a batch read returns beside the properties asked for, as HubSpot does. */
+const ALWAYS_READ = ['hs_object_id', 'createdate', 'lastmodifieddate'];
 
-/** A local HubSpot: CRM v3 contacts batch upsert, list and read, with HubSpot's errors and rate limits. */
+/**
+ * A local HubSpot: CRM v3 contacts (batch upsert, read, create and update; list and read one) and
+ * the CRM properties API, with HubSpot's errors, unique properties and rate limits.
+ */
 export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandbox {
   const now = options.now ?? Date.now;
   const limit =
@@ -94,7 +115,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
   const portalId = options.portalId ?? '12345678';
 
   const contacts = new Map<string, StoredContact>();
-  const idsByEmail = new Map<string, string>();
+  const properties = new SandboxProperties(now, options.installed ?? setUpPortal());
   const sentByToken = new Map<string, number[]>();
   let nextId = FIRST_CONTACT_ID;
   let counts = zeroCounts();
@@ -119,11 +140,11 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
       },
       records: () => ({
         contacts: [...contacts.values()].map((contact) => asListed(contact)),
-        requests: { ...counts },
+        requests: { ...counts, propertyCalls: properties.calls },
       }),
       reset: () => {
         contacts.clear();
-        idsByEmail.clear();
+        properties.reset();
         sentByToken.clear();
         nextId = FIRST_CONTACT_ID;
         counts = zeroCounts();
@@ -157,9 +178,87 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
       return response;
     };
 
-  function upsert(request: SandboxRequest): SandboxResponse {
-    counts.upsertCalls++;
-    const startedAt = new Date(now()).toISOString();
+  /** The contact holding `value` in `idProperty` (email case-insensitively, hs_object_id by id). */
+  function findBy(idProperty: string, value: string): StoredContact | undefined {
+    if (idProperty === 'hs_object_id') return contacts.get(value);
+    const wanted = idProperty === 'email' ? value.toLowerCase() : value;
+    for (const contact of contacts.values()) {
+      const held = contact.properties[idProperty];
+      if (held !== undefined && (idProperty === 'email' ? held.toLowerCase() : held) === wanted)
+        return contact;
+    }
+    return undefined;
+  }
+
+  /** HubSpot's refusal of a batch keyed by a property that is not unique (or does not exist). */
+  const nonUnique = (idProperty: string, action: string) => {
+    counts.validationErrors++;
+    return errorResponse(
+      400,
+      'VALIDATION_ERROR',
+      `Unable to perform ${action} by non-unique 0-1 property ${idProperty} in portal ID ${portalId}`,
+    );
+  };
+
+  /**
+   * The first contact other than `self` that already holds one of the values these properties
+   * must keep unique (email, and every unique property), or undefined.
+   */
+  function conflictOf(
+    written: Record<string, string>,
+    self: StoredContact | undefined,
+  ): StoredContact | undefined {
+    for (const name of ['email', ...properties.uniqueNames()]) {
+      const value = written[name];
+      if (value === undefined || value === '') continue;
+      const holder = findBy(name, value);
+      if (holder && holder !== self) return holder;
+    }
+    return undefined;
+  }
+
+  /** Two inputs of one batch that would give one unique value to two contacts. */
+  function sameUniqueValueTwice(all: readonly Record<string, string>[]): boolean {
+    for (const name of ['email', ...properties.uniqueNames()]) {
+      const values = all.map((props) => props[name]).filter((value): value is string => !!value);
+      const keyed = name === 'email' ? values.map((value) => value.toLowerCase()) : values;
+      if (new Set(keyed).size !== keyed.length) return true;
+    }
+    return false;
+  }
+
+  function conflict(existing: StoredContact): SandboxResponse {
+    counts.validationErrors++;
+    return errorResponse(409, 'CONFLICT', `Contact already exists. Existing ID: ${existing.id}`);
+  }
+
+  /** Sets properties on a contact, creating it when there is none; email kept lower-cased. */
+  function store(existing: StoredContact | undefined, written: Record<string, string>): StoredContact {
+    const at = new Date(now()).toISOString();
+    const values = { ...written };
+    if (values.email !== undefined) values.email = values.email.toLowerCase();
+    if (existing) {
+      Object.assign(existing.properties, values, { lastmodifieddate: at });
+      existing.updatedAt = at;
+      counts.updated++;
+      return existing;
+    }
+    const id = String(nextId++);
+    const contact: StoredContact = {
+      id,
+      properties: { ...values, createdate: at, lastmodifieddate: at, hs_object_id: id },
+      createdAt: at,
+      updatedAt: at,
+    };
+    contacts.set(id, contact);
+    counts.created++;
+    return contact;
+  }
+
+  /** Parses a batch body: its inputs as objects, or HubSpot's 400 for a malformed or oversized one. */
+  function batchInputs(
+    request: SandboxRequest,
+  ): { inputs: UpsertInput[]; body: Record<string, unknown> } | SandboxResponse {
     const parsed = parseJson(request.body);
     if (!parsed.ok) {
       counts.validationErrors++;
@@ -169,8 +268,11 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
         `Invalid input JSON on line 1, column 1: ${parsed.problem}`,
       );
     }
-    const inputs = (parsed.value as { inputs?: unknown } | null)?.inputs;
-    if (!Array.isArray(inputs)) {
+    const body = (typeof parsed.value === 'object' && parsed.value !== null ? parsed.value : {}) as Record<
+      string,
+      unknown
+    >;
+    if (!Array.isArray(body.inputs)) {
       counts.validationErrors++;
       return errorResponse(
         400,
@@ -178,7 +280,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
         'Invalid input JSON: "inputs" must be an array of objects',
       );
     }
-    if (inputs.length > HUBSPOT_SANDBOX_BATCH_LIMIT) {
+    if (body.inputs.length > HUBSPOT_SANDBOX_BATCH_LIMIT) {
       counts.validationErrors++;
       return errorResponse(
         400,
@@ -186,10 +288,75 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
         `The maximum number of inputs supported in a batch request is ${HUBSPOT_SANDBOX_BATCH_LIMIT}. Please reduce the number of items and try again`,
       );
     }
-    counts.upsertInputs += inputs.length;
-    const typed = inputs.map(
+    const inputs = body.inputs.map(
       (input): UpsertInput => (typeof input === 'object' && input !== null ? input : {}),
     );
+    return { inputs, body };
+  }
+
+  /**
+   * Answers a write batch whose inputs were checked: a 400 for the first bad input unless every
+   * input is traced (then 207, the bad ones in errors[]), else `apply` writes each good one.
+   */
+  function writeAnswer(
+    checked: { input: UpsertInput; problems: PropertyProblem[]; category?: string }[],
+    apply: (input: UpsertInput) => Record<string, unknown>,
+    okStatus: number,
+  ): SandboxResponse {
+    const startedAt = new Date(now()).toISOString();
+    const traced =
+      checked.length > 0 && checked.every(({ input }) => typeof input.objectWriteTraceId === 'string');
+    const firstBad = checked.find((entry) => entry.problems.length > 0);
+    if (firstBad && !(multiStatus && traced)) {
+      counts.validationErrors++;
+      return errorResponse(
+        400,
+        firstBad.category ?? 'VALIDATION_ERROR',
+        propertyProblemsMessage(firstBad.problems, portalId),
+        {
+          errors: problemDetails(firstBad.problems),
+        },
+      );
+    }
+    const results: unknown[] = [];
+    const errors: unknown[] = [];
+    for (const { input, problems, category } of checked) {
+      if (problems.length > 0) {
+        counts.recordErrors++;
+        errors.push({
+          status: 'error',
+          category: category ?? 'VALIDATION_ERROR',
+          message: propertyProblemsMessage(problems, portalId),
+          context: { objectWriteTraceId: [String(input.objectWriteTraceId)] },
+        });
+        continue;
+      }
+      results.push({
+        ...apply(input),
+        ...(typeof input.objectWriteTraceId === 'string'
+          ? { objectWriteTraceId: input.objectWriteTraceId }
+          : {}),
+      });
+    }
+    const completedAt = new Date(now()).toISOString();
+    if (errors.length === 0)
+      return { status: okStatus, body: { status: 'COMPLETE', results, startedAt, completedAt } };
+    return {
+      status: 207,
+      body: { status: 'COMPLETE', results, numErrors: errors.length, errors, startedAt, completedAt },
+    };
+  }
+
+  function upsert(request: SandboxRequest): SandboxResponse {
+    counts.upsertCalls++;
+    const batch = batchInputs(request);
+    if (!('inputs' in batch)) return batch;
+    const typed = batch.inputs;
+    counts.upsertInputs += typed.length;
+    const badKey = typed.find(
+      (input) => typeof input.idProperty !== 'string' || !properties.isIdProperty(input.idProperty),
+    );
+    if (badKey) return nonUnique(String(badKey.idProperty ?? ''), 'update/upsert');
     const duplicates = duplicateIds(typed);
     if (duplicates.length > 0) {
       counts.validationErrors++;
@@ -199,60 +366,160 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
         `Duplicate IDs found in batch input: [${duplicates.join(', ')}]. IDs must be unique`,
       );
     }
+    const checked = typed.map((input) => ({
+      input,
+      problems: [...keyProblems(input), ...inputProblems(input)],
+    }));
+    return writeAnswer(
+      checked,
+      (input) => {
+        const idProperty = String(input.idProperty);
+        const existing = findBy(idProperty, String(input.id));
+        const written = { ...stringProperties(input.properties), [idProperty]: String(input.id) };
+        const contact = store(existing, written);
+        return { ...asListed(contact), new: !existing };
+      },
+      200,
+    );
+  }
 
-    const checked = typed.map((input) => ({ input, problems: inputProblems(input) }));
-    const traced = typed.length > 0 && typed.every((input) => typeof input.objectWriteTraceId === 'string');
-    const firstBad = checked.find((entry) => entry.problems.length > 0);
-    if (firstBad && !(multiStatus && traced)) {
+  /** An upsert's key: an email must be a valid address. */
+  function keyProblems(input: UpsertInput): PropertyProblem[] {
+    if (input.idProperty !== 'email') return [];
+    const id = typeof input.id === 'string' ? input.id : '';
+    return EMAIL.test(id) ? [] : [invalidEmail(id)];
+  }
+
+  function create(request: SandboxRequest): SandboxResponse {
+    counts.createCalls++;
+    const batch = batchInputs(request);
+    if (!('inputs' in batch)) return batch;
+    const checked = batch.inputs.map((input) => ({ input, problems: inputProblems(input) }));
+    const good = checked
+      .filter(({ problems }) => problems.length === 0)
+      .map(({ input }) => stringProperties(input.properties));
+    // HubSpot refuses the whole batch when a contact already holds an email or unique value.
+    if (sameUniqueValueTwice(good)) {
       counts.validationErrors++;
-      return errorResponse(400, 'VALIDATION_ERROR', propertyProblemsMessage(firstBad.problems, portalId), {
-        errors: problemDetails(firstBad.problems),
-      });
+      return errorResponse(
+        409,
+        'CONFLICT',
+        'Contact already exists: two inputs of this batch share a unique value',
+      );
     }
+    for (const written of good) {
+      const existing = conflictOf(written, undefined);
+      if (existing) return conflict(existing);
+    }
+    return writeAnswer(
+      checked,
+      (input) => asListed(store(undefined, stringProperties(input.properties))),
+      201,
+    );
+  }
 
-    const results: unknown[] = [];
-    const errors: unknown[] = [];
-    for (const { input, problems } of checked) {
-      if (problems.length > 0) {
-        counts.recordErrors++;
-        errors.push({
-          status: 'error',
-          category: 'VALIDATION_ERROR',
-          message: propertyProblemsMessage(problems, portalId),
-          context: { objectWriteTraceId: [String(input.objectWriteTraceId)] },
-        });
-        continue;
+  function update(request: SandboxRequest): SandboxResponse {
+    counts.updateCalls++;
+    const batch = batchInputs(request);
+    if (!('inputs' in batch)) return batch;
+    const badKey = batch.inputs.find(
+      (input) => input.idProperty !== undefined && !properties.isIdProperty(String(input.idProperty)),
+    );
+    if (badKey) return nonUnique(String(badKey.idProperty), 'update/upsert');
+    const duplicates = duplicateIds(batch.inputs);
+    if (duplicates.length > 0) {
+      counts.validationErrors++;
+      return errorResponse(
+        400,
+        'VALIDATION_ERROR',
+        `Duplicate IDs found in batch input: [${duplicates.join(', ')}]. IDs must be unique`,
+      );
+    }
+    const target = (input: UpsertInput) =>
+      findBy(
+        typeof input.idProperty === 'string' ? input.idProperty : 'hs_object_id',
+        String(input.id ?? ''),
+      );
+    const checked = batch.inputs.map((input) => {
+      if (!target(input)) {
+        return {
+          input,
+          category: 'OBJECT_NOT_FOUND',
+          problems: [
+            { error: 'OBJECT_NOT_FOUND', name: 'id', message: `Object not found: ${String(input.id)}` },
+          ],
+        };
       }
-      const { contact, created } = write(String(input.id), stringProperties(input.properties));
-      results.push({
-        ...asListed(contact),
-        new: created,
-        ...(typeof input.objectWriteTraceId === 'string'
-          ? { objectWriteTraceId: input.objectWriteTraceId }
-          : {}),
-      });
+      return { input, problems: inputProblems(input) };
+    });
+    const good = checked.filter(({ problems }) => problems.length === 0);
+    const written = good.map(({ input }) => stringProperties(input.properties));
+    if (sameUniqueValueTwice(written)) {
+      counts.validationErrors++;
+      return errorResponse(
+        409,
+        'CONFLICT',
+        'Contact already exists: two inputs of this batch share a unique value',
+      );
+    }
+    for (const { input } of good) {
+      const existing = conflictOf(stringProperties(input.properties), target(input));
+      if (existing) return conflict(existing);
+    }
+    return writeAnswer(
+      checked,
+      (input) => asListed(store(target(input), stringProperties(input.properties))),
+      200,
+    );
+  }
+
+  /** POST /batch/read: by id, email or a unique property; misses in a 207 OBJECT_NOT_FOUND error. */
+  function batchRead(request: SandboxRequest): SandboxResponse {
+    counts.readCalls++;
+    const batch = batchInputs(request);
+    if (!('inputs' in batch)) return batch;
+    const idProperty = typeof batch.body.idProperty === 'string' ? batch.body.idProperty : 'hs_object_id';
+    if (idProperty !== 'hs_object_id' && !properties.isIdProperty(idProperty))
+      return nonUnique(idProperty, 'read');
+    const wanted = Array.isArray(batch.body.properties)
+      ? batch.body.properties.filter((name): name is string => typeof name === 'string')
+      : [];
+    const startedAt = new Date(now()).toISOString();
+    const results: unknown[] = [];
+    const missing: string[] = [];
+    for (const input of batch.inputs) {
+      const key = String(input.id ?? '');
+      const contact = findBy(idProperty, key);
+      if (contact) results.push(asListed(contact, [...new Set([...wanted, ...ALWAYS_READ])]));
+      else missing.push(key);
     }
     const completedAt = new Date(now()).toISOString();
-    if (errors.length === 0)
+    if (missing.length === 0)
       return { status: 200, body: { status: 'COMPLETE', results, startedAt, completedAt } };
     return {
       status: 207,
-      body: { status: 'COMPLETE', results, numErrors: errors.length, errors, startedAt, completedAt },
+      body: {
+        status: 'COMPLETE',
+        results,
+        numErrors: 1,
+        errors: [
+          {
+            status: 'error',
+            category: 'OBJECT_NOT_FOUND',
+            message:
+              'Could not get some CONTACT objects, they may be deleted or not exist. Check that ids are valid.',
+            context: { ids: missing },
+          },
+        ],
+        startedAt,
+        completedAt,
+      },
     };
   }
 
   /** Per-input problems HubSpot would refuse: a bad email, a read-only or malformed property, or an injected fault. */
   function inputProblems(input: UpsertInput): PropertyProblem[] {
     const problems: PropertyProblem[] = [];
-    if (input.idProperty !== 'email') {
-      problems.push({
-        error: 'INVALID_ID_PROPERTY',
-        name: String(input.idProperty ?? 'idProperty'),
-        message: 'The sandbox upserts contacts by email only: set idProperty to "email"',
-      });
-    }
-    const id = typeof input.id === 'string' ? input.id : '';
-    if (!EMAIL.test(id)) problems.push(invalidEmail(id));
     if (
       typeof input.properties !== 'object' ||
       input.properties === null ||
@@ -278,40 +545,32 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
         });
       } else if (name === 'email' && !EMAIL.test(String(value))) {
         problems.push(invalidEmail(String(value)));
+      } else {
+        problems.push(...optionProblems(name, String(value)));
       }
     }
     if (problems.length === 0 && sandbox.failRecord()) {
-      problems.push({ error: 'INVALID_EMAIL', name: 'email', message: `Email address ${id} is invalid` });
+      problems.push({
+        error: 'INVALID_EMAIL',
+        name: 'email',
+        message: `Email address ${String(input.id ?? '')} is invalid`,
+      });
     }
     return problems;
   }
 
-  /** Upsert by email, case-insensitively: update the existing contact, else create one. */
-  function write(
-    email: string,
-    properties: Record<string, string>,
-  ): { contact: StoredContact; created: boolean } {
-    const key = email.toLowerCase();
-    const at = new Date(now()).toISOString();
-    const existingId = idsByEmail.get(key);
-    const existing = existingId ? contacts.get(existingId) : undefined;
-    if (existing) {
-      Object.assign(existing.properties, properties, { email: key, lastmodifieddate: at });
-      existing.updatedAt = at;
-      counts.updated++;
-      return { contact: existing, created: false };
-    }
-    const id = String(nextId++);
-    const contact: StoredContact = {
-      id,
-      properties: { ...properties, email: key, createdate: at, lastmodifieddate: at, hs_object_id: id },
-      createdAt: at,
-      updatedAt: at,
-    };
-    contacts.set(id, contact);
-    idsByEmail.set(key, id);
-    counts.created++;
-    return { contact, created: true };
+  /** An enumeration property (hs_legal_basis) takes only its options, several joined by `;`. */
+  function optionProblems(name: string, value: string): PropertyProblem[] {
+    const property = properties.get(name);
+    if (property?.type !== 'enumeration' || value === '') return [];
+    const allowed = new Set(property.options.map((option) => option.value));
+    const bad = value.split(';').find((part) => !allowed.has(part));
+    if (bad === undefined) return [];
+    const message =
+      name === LEGAL_BASIS_PROPERTY
+        ? `${bad} was not one of the allowed options: ${[...allowed].join(', ')}`
+        : `${bad} was not one of the allowed options`;
+    return [{ error: 'INVALID_OPTION', name, message }];
   }
 
   function list(request: SandboxRequest): SandboxResponse {
@@ -337,21 +596,62 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
 
   function read(request: SandboxRequest): SandboxResponse {
     const key = request.params.contactId ?? '';
-    const byEmail = request.query.get('idProperty') === 'email';
-    const id = byEmail ? idsByEmail.get(key.toLowerCase()) : key;
-    const contact = id ? contacts.get(id) : undefined;
+    const idProperty = request.query.get('idProperty') ?? 'hs_object_id';
+    if (idProperty !== 'hs_object_id' && !properties.isIdProperty(idProperty))
+      return nonUnique(idProperty, 'read');
+    const contact = findBy(idProperty, key);
     if (!contact) {
       return errorResponse(404, 'OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', {
-        context: { id: [byEmail ? '<email>' : key] },
+        context: { id: [idProperty === 'email' ? '<email>' : key] },
       });
     }
     return { status: 200, body: asListed(contact, requestedProperties(request.query)) };
   }
 
   sandbox.route('POST', '/crm/v3/objects/contacts/batch/upsert', api(upsert));
+  sandbox.route('POST', '/crm/v3/objects/contacts/batch/read', api(batchRead));
+  sandbox.route('POST', '/crm/v3/objects/contacts/batch/create', api(create));
+  sandbox.route('POST', '/crm/v3/objects/contacts/batch/update', api(update));
   sandbox.route('GET', '/crm/v3/objects/contacts', api(list));
   sandbox.route('GET', '/crm/v3/objects/contacts/:contactId', api(read));
+
+  // ── GDPR delete (erasure, adapters/hubspot/erase.ts) ──
+  /**
+   * POST /crm/v3/objects/contacts/gdpr-delete `{ objectId, idProperty? }`: removes the contact
+   * (by id, or by email with idProperty "email") and answers 204 with no body. An email that holds
+   * no contact is also answered 204 (HubSpot blocklists it for its UI and imports, which the sandbox
+   * does not have; the API may create it again); an unknown id is a 404.
+   */
+  function gdprDelete(request: SandboxRequest): SandboxResponse {
+    const parsed = parseJson(request.body);
+    const input = parsed.ok ? (parsed.value as { objectId?: unknown; idProperty?: unknown } | null) : null;
+    if (!input || typeof input.objectId !== 'string' || input.objectId === '') {
+      counts.validationErrors++;
+      return errorResponse(400, 'VALIDATION_ERROR', 'Invalid input JSON: objectId is required', {
+        errors: [{ message: 'objectId is required', code: 'REQUIRED_FIELD', in: 'objectId' }],
+      });
+    }
+    const idProperty = typeof input.idProperty === 'string' ? input.idProperty : 'hs_object_id';
+    if (idProperty !== 'hs_object_id' && idProperty !== 'email') return nonUnique(idProperty, 'GDPR delete');
+    const contact = findBy(idProperty, input.objectId);
+    if (!contact) {
+      if (idProperty === 'email') return { status: 204 };
+      return errorResponse(404, 'OBJECT_NOT_FOUND', 'Object not found.  objectId are usually numeric.', {
+        context: { id: [input.objectId] },
+      });
+    }
+    contacts.delete(contact.id);
+    return { status: 204 };
+  }
+  sandbox.route('POST', '/crm/v3/objects/contacts/gdpr-delete', api(gdprDelete));
+  // ── end GDPR delete ──
+  for (const [method, path, handler] of properties.routes()) sandbox.route(method, path, api(handler));
   return sandbox;
+}
+
+/** What `leadpipe setup hubspot` leaves in a portal, with the default person id property. */
+function setUpPortal(): InstalledProperties {
+  return { groups: [LEADPIPE_GROUP], properties: leadpipeProperties() };
 }
 
 function zeroCounts(): HubspotSandboxCounts {
@@ -359,6 +659,10 @@ function zeroCounts(): HubspotSandboxCounts {
     total: 0,
     upsertCalls: 0,
     upsertInputs: 0,
+    readCalls: 0,
+    createCalls: 0,
+    updateCalls: 0,
+    propertyCalls: 0,
     created: 0,
     updated: 0,
     rateLimited: 0,

@@ -39,6 +39,8 @@ export const createSalesforceClients: DestinationClientsFactory<SalesforceDestin
       ...optional('apiVersion', config.apiVersion),
       ...optional('object', config.object),
       ...optional('externalIdField', config.externalIdField),
+      ...optional('personIdField', config.personIdField),
+      ...optional('fieldPolicy', config.fieldPolicy),
       ...optional('fields', withLeadIdField(config.fields, config.leadIdField)),
       ...optional('fallbacks', config.fallbacks),
       ...optional('rateLimit', config.rateLimit),

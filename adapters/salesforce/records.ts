@@ -4,7 +4,8 @@ import type { Lead } from '../../schemas/generated/lead.ts';
 /** A Salesforce record as sObject Collections takes it: field values plus `attributes.type`. */
 export interface SalesforceRecord {
   attributes: { type: string };
-  [field: string]: string | number | boolean | { type: string };
+  /** null blanks a field on update (used only for the latest touch, which is one touch as a whole). */
+  [field: string]: string | number | boolean | null | { type: string };
 }
 
 export const DEFAULT_FALLBACK = '[not provided]';
@@ -45,6 +46,9 @@ export function toSalesforceRecord(
   put('Phone', present(lead.phone));
   put('Description', present(lead.message));
   put('LeadSource', present(lead.source));
+  // Never an opt-in the person did not give: only an answer in this submission changes the box.
+  const marketing = lead.consent?.marketing;
+  put('HasOptedOutOfEmail', marketing === undefined ? undefined : !marketing);
   for (const [path, field] of Object.entries(mapping.fields)) put(field, readPath(lead, path));
   // Set last so a `fields` entry cannot overwrite the key the upsert matches on.
   record[mapping.externalIdField] = key;
@@ -89,7 +93,7 @@ export function redact(message: string, record?: SalesforceRecord): string {
   let text = message;
   if (record) {
     const values = Object.entries(record)
-      .filter(([field]) => field !== 'attributes' && field !== 'LeadSource')
+      .filter(([field, value]) => field !== 'attributes' && field !== 'LeadSource' && value !== null)
       .map(([, value]) => String(value))
       .filter((value) => value.length >= 3)
       .sort((a, b) => b.length - a.length);

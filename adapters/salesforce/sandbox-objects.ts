@@ -1,3 +1,5 @@
+import { DEFAULT_PERSON_ID_FIELD, PERSON_CUSTOM_FIELDS } from './field-defaults.ts';
+
 /** What the Salesforce sandbox knows about the sObjects it serves. */
 export interface SObjectSchema {
   /** The 3-character key prefix of record ids (00Q for Lead). */
@@ -9,6 +11,8 @@ export interface SObjectSchema {
   /** External ID fields marked Unique: at most one record holds a value. */
   uniqueFields: ReadonlySet<string>;
   required: readonly string[];
+  /** Parent relationships a query can follow (`ConvertedContact.Email`): name → id field and sObject. */
+  parents: ReadonlyMap<string, { idField: string; sobject: string }>;
 }
 
 const SYSTEM_FIELDS = ['Id', 'IsDeleted', 'CreatedDate', 'LastModifiedDate', 'SystemModstamp', 'OwnerId'];
@@ -39,6 +43,11 @@ const LEAD_FIELDS = [
   'Country',
   'HasOptedOutOfEmail',
   'DoNotCall',
+  // Set by conversion only; read-only through the API.
+  'IsConverted',
+  'ConvertedContactId',
+  'ConvertedAccountId',
+  'ConvertedDate',
 ];
 
 const CONTACT_FIELDS = [
@@ -66,15 +75,19 @@ export const DEFAULT_CUSTOM_FIELDS = [
   'UTM_Term__c',
   'UTM_Content__c',
   'Lead_Score__c',
+  ...PERSON_CUSTOM_FIELDS,
 ];
+
+/** Custom fields created External ID + Unique (see the README): at most one record holds a value. */
+const UNIQUE_CUSTOM_FIELDS = ['Email_Key__c', DEFAULT_PERSON_ID_FIELD];
 
 /** Builds the sandbox org's schema: Lead and Contact, each with the given custom fields. */
 export function sandboxSchema(options: {
   customFields: readonly string[];
   leadRequiredFields: readonly string[];
 }): ReadonlyMap<string, SObjectSchema> {
-  // Email_Key__c is created as External ID + Unique (see the README); Email is only idLookup.
-  const uniqueFields = new Set(['Email_Key__c'].filter((field) => options.customFields.includes(field)));
+  // Email_Key__c and Leadpipe_Person_Id__c are created External ID + Unique (see the README); Email is only idLookup.
+  const uniqueFields = new Set(UNIQUE_CUSTOM_FIELDS.filter((field) => options.customFields.includes(field)));
   const externalIdFields = new Set(['Id', 'Email', ...uniqueFields]);
   return new Map<string, SObjectSchema>([
     [
@@ -85,6 +98,7 @@ export function sandboxSchema(options: {
         externalIdFields,
         uniqueFields,
         required: options.leadRequiredFields,
+        parents: new Map([['ConvertedContact', { idField: 'ConvertedContactId', sobject: 'Contact' }]]),
       },
     ],
     [
@@ -95,6 +109,7 @@ export function sandboxSchema(options: {
         externalIdFields,
         uniqueFields,
         required: ['LastName'],
+        parents: new Map(),
       },
     ],
   ]);

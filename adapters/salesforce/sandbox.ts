@@ -8,14 +8,25 @@ import {
   type SandboxResponse,
 } from '../sandbox/kit.ts';
 import { DEFAULT_CUSTOM_FIELDS, recordId, type SObjectSchema, sandboxSchema } from './sandbox-objects.ts';
-import { parseQuery } from './sandbox-query.ts';
+import { conditionFields, matches, parseQuery, type SimpleQuery } from './sandbox-query.ts';
+import {
+  apiError,
+  commit,
+  convertLead,
+  createRecords,
+  findRecord,
+  idSequence,
+  parseCollectionBody,
+  type SalesforceRecordError,
+  type Store,
+  type StoredRecord,
+  updateRecords,
+  upsertRecords,
+  type WriteContext,
+  type WriteResult,
+} from './sandbox-writes.ts';
 
-/** A per-record error as sObject Collections reports it. */
-export interface SalesforceRecordError {
-  statusCode: string;
-  message: string;
-  fields?: string[];
-}
+export type { SalesforceRecordError };
 
 export interface SalesforceSandboxOptions extends SandboxOptions {
   /** Accepted client credentials; default: any non-empty pair. */
@@ -41,43 +52,30 @@ export interface SalesforceSandboxOptions extends SandboxOptions {
   now?: () => number;
 }
 
-type StoredRecord = Record<string, unknown> & { Id: string };
-
 interface Counters {
   /** Every authenticated REST call: what the daily allowance counts. */
   apiCalls: number;
   /** Every upsert request received, refused ones included. */
   upsertCalls: number;
+  /** Every create (POST …/composite/sobjects) and update (PATCH …/composite/sobjects) request received. */
+  createCalls: number;
+  updateCalls: number;
   upsertedRecords: number;
   failedRecords: number;
   tokenRequests: number;
   queries: number;
   retrieves: number;
+  conversions: number;
 }
 
-const MAX_RECORDS = 200;
 const DEFAULT_TOKEN_TTL_MS = 2 * 60 * 60 * 1000;
 const DEFAULT_API_VERSIONS = Array.from({ length: 15 }, (_, i) => `${50 + i}.0`);
-/** Fields nobody writes: the platform maintains them. */
-const READ_ONLY_FIELDS = new Set([
-  'Id',
-  'Name',
-  'IsDeleted',
-  'CreatedDate',
-  'LastModifiedDate',
-  'SystemModstamp',
-]);
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const ORG_ID = recordId('00D', 1);
 const USER_ID = recordId('005', 1);
 
 const notFound = (): SandboxResponse => ({
   status: 404,
   body: [{ errorCode: 'NOT_FOUND', message: 'The requested resource does not exist' }],
-});
-const apiError = (status: number, errorCode: string, message: string): SandboxResponse => ({
-  status,
-  body: [{ message, errorCode }],
 });
 
 /**
@@ -96,8 +94,8 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
   });
   const fixedTokens = options.accessTokens ? new Set(options.accessTokens) : undefined;
   const issued = new Map<string, { expiresAt: number }>();
-  const store = new Map<string, Map<string, StoredRecord>>();
-  let sequence = 0;
+  const store: Store = new Map();
+  const nextId = idSequence();
   let errorIds = 0;
   const counters = emptyCounters();
 
@@ -147,6 +145,77 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
     const session = issued.get(token);
     if (session) return session.expiresAt > now();
     return fixedTokens ? fixedTokens.has(token) : true;
+  };
+
+  const writeContext = (): WriteContext => ({
+    schema,
+    store,
+    recordFault: options.recordFault,
+    failRecord: () => sandbox.failRecord(),
+    nextId,
+    timestamp: salesforceDate(now()),
+    userId: USER_ID,
+  });
+
+  const save = ({ results, writes }: { results: WriteResult[]; writes: StoredRecord[] }): SandboxResponse => {
+    commit(store, writes, schema);
+    counters.upsertedRecords += writes.length;
+    counters.failedRecords += results.filter((result) => !result.success).length;
+    return { status: 200, body: results, headers: limitInfo() };
+  };
+
+  /** A field of the object, or of a parent through a relationship (`ConvertedContact.Email`). */
+  const knownField = (object: SObjectSchema, field: string): boolean => {
+    const [relationship, parentField] = field.split('.');
+    if (parentField === undefined) return object.fields.has(field);
+    const parent = object.parents.get(relationship ?? '');
+    return parent !== undefined && (schema.get(parent.sobject)?.fields.has(parentField) ?? false);
+  };
+
+  const parentOf = (record: StoredRecord, relationship: string, object: SObjectSchema) => {
+    const parent = object.parents.get(relationship);
+    const id = parent ? record[parent.idField] : undefined;
+    return parent && typeof id === 'string' ? findRecord(store.get(parent.sobject), id) : undefined;
+  };
+
+  const readField = (record: StoredRecord, field: string, object: SObjectSchema): unknown => {
+    const [relationship = '', parentField] = field.split('.');
+    if (parentField === undefined) return record[field];
+    return parentOf(record, relationship, object)?.[parentField];
+  };
+
+  /** The selected fields as Salesforce returns them: a parent's fields nested under the relationship name, or null. */
+  const selectFields = (
+    record: StoredRecord,
+    query: SimpleQuery,
+    object: SObjectSchema,
+    version: string,
+  ): Record<string, unknown> => {
+    const body: Record<string, unknown> = {
+      attributes: {
+        type: query.object,
+        url: `/services/data/${version}/sobjects/${query.object}/${record.Id}`,
+      },
+    };
+    for (const field of query.fields) {
+      const [relationship = '', parentField] = field.split('.');
+      if (parentField === undefined) {
+        body[field] = record[field] ?? null;
+        continue;
+      }
+      const parent = parentOf(record, relationship, object);
+      const sobject = object.parents.get(relationship)?.sobject ?? '';
+      if (!parent) {
+        body[relationship] = null;
+        continue;
+      }
+      const nested = (body[relationship] as Record<string, unknown> | null | undefined) ?? {
+        attributes: { type: sobject, url: `/services/data/${version}/sobjects/${sobject}/${parent.Id}` },
+      };
+      nested[parentField] = parent[parentField] ?? null;
+      body[relationship] = nested;
+    }
+    return body;
   };
 
   const limitInfo = (): Record<string, string> => ({
@@ -219,34 +288,55 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
           `Field name provided, ${externalIdField} is not an External ID or indexed field for ${sobject}`,
         );
       }
-      const parsed = parseUpsertBody(request.body, sobject, object);
+      const parsed = parseCollectionBody(request.body, schema, sobject);
       if ('status' in parsed) return parsed;
-      const stored = store.get(sobject) ?? new Map<string, StoredRecord>();
-      const { results, writes } = upsertRecords(parsed.records, {
-        sobject,
-        object,
-        externalIdField,
-        stored,
-        allOrNone: parsed.allOrNone,
-        recordFault: options.recordFault,
-        failRecord: () => sandbox.failRecord(),
-        nextId: () => recordId(object.prefix, ++sequence),
-        timestamp: salesforceDate(now()),
-      });
-      for (const record of writes) stored.set(record.Id, record);
-      store.set(sobject, stored);
-      counters.upsertedRecords += writes.length;
-      counters.failedRecords += results.filter((result) => !result.success).length;
-      return { status: 200, body: results, headers: limitInfo() };
+      return save(
+        upsertRecords(
+          parsed.records,
+          { sobject, externalIdField, allOrNone: parsed.allOrNone },
+          writeContext(),
+        ),
+      );
     },
   );
+
+  sandbox.route('POST', '/services/data/:version/composite/sobjects', (request) => {
+    counters.createCalls += 1;
+    const refused = admit(request);
+    if (refused) return refused;
+    const parsed = parseCollectionBody(request.body, schema, undefined);
+    if ('status' in parsed) return parsed;
+    return save(createRecords(parsed.records, parsed.allOrNone, writeContext()));
+  });
+
+  sandbox.route('PATCH', '/services/data/:version/composite/sobjects', (request) => {
+    counters.updateCalls += 1;
+    const refused = admit(request);
+    if (refused) return refused;
+    const parsed = parseCollectionBody(request.body, schema, undefined);
+    if ('status' in parsed) return parsed;
+    return save(updateRecords(parsed.records, parsed.allOrNone, writeContext()));
+  });
+
+  // Not Salesforce's API: what a salesperson does with the Convert button, for tests and demos.
+  sandbox.route('POST', '/__sandbox/convert', (request) => {
+    let input: { leadId?: unknown; contactId?: unknown };
+    try {
+      input = JSON.parse(request.body.toString('utf8') || '{}');
+    } catch {
+      return { status: 400, body: { error: 'Body must be JSON, e.g. {"leadId":"00Q…"}' } };
+    }
+    const answer = convertLead(input, writeContext());
+    if (answer.status === 200) counters.conversions += 1;
+    return answer;
+  });
 
   sandbox.route('GET', '/services/data/:version/sobjects/:sobject/:id', (request) => {
     const refused = admit(request);
     if (refused) return refused;
     counters.retrieves += 1;
     const { version = '', sobject = '', id = '' } = request.params;
-    const record = store.get(sobject)?.get(id) ?? findBy15(store.get(sobject), id);
+    const record = findRecord(store.get(sobject), id);
     if (!record) return notFound();
     return { status: 200, body: withAttributes(record, sobject, version), headers: limitInfo() };
   });
@@ -265,22 +355,77 @@ export function createSalesforceSandbox(options: SalesforceSandboxOptions = {}):
         `sObject type '${query.object}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name.`,
       );
     }
-    const unknown = [...query.fields, ...query.where.map((condition) => condition.field)].find(
-      (field) => !object.fields.has(field),
+    const unknown = [...query.fields, ...conditionFields(query.where)].find(
+      (field) => !knownField(object, field),
     );
-    if (unknown)
-      return apiError(400, 'INVALID_FIELD', `No such column '${unknown}' on entity '${query.object}'.`);
+    if (unknown) return unknownField(unknown, query.object);
     const version = request.params.version ?? '';
-    const matches = [...(store.get(query.object)?.values() ?? [])]
-      .filter((record) => query.where.every(({ field, value }) => sameValue(record[field], value)))
+    const read = (record: StoredRecord) => (field: string) => readField(record, field, object);
+    const found = [...(store.get(query.object)?.values() ?? [])]
+      .filter((record) => matches(query.where, read(record)))
       .slice(0, query.limit);
-    const records = matches.map((record) => {
-      const picked: Record<string, unknown> = {};
-      for (const field of query.fields) picked[field] = record[field] ?? null;
-      return withAttributes({ ...picked, Id: record.Id }, query.object, version, query.fields);
-    });
+    const records = found.map((record) => selectFields(record, query, object, version));
     return { status: 200, body: { totalSize: records.length, done: true, records }, headers: limitInfo() };
   });
+
+  // ── Erasure: sObject Collections DELETE (adapters/salesforce/erase.ts) ──
+  /** Ids deleted here: the Recycle Bin, which a second delete answers with ENTITY_IS_DELETED. */
+  const recycleBin = new Set<string>();
+  /**
+   * DELETE /services/data/vXX.X/composite/sobjects?ids=a,b[&allOrNone=true]: up to 200 ids of any
+   * objects, one DeleteResult each in the order given, 200 OK when the request is well formed.
+   */
+  sandbox.route('DELETE', '/services/data/:version/composite/sobjects', (request) => {
+    const refused = admit(request);
+    if (refused) return refused;
+    const ids = (request.query.get('ids') ?? '').split(',').filter(Boolean);
+    if (ids.length === 0) return apiError(400, 'MISSING_ARGUMENT', 'ids parameter not specified');
+    if (ids.length > 200) {
+      return apiError(
+        400,
+        'EXCEEDED_ID_LIMIT',
+        'record limit reached. cannot submit more than 200 records in one call',
+      );
+    }
+    const failure = (statusCode: string, message: string) => ({
+      success: false,
+      errors: [{ statusCode, message, fields: [] }],
+    });
+    const plan = ids.map((id) => {
+      if (!/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/.test(id))
+        return { id, result: failure('MALFORMED_ID', `malformed id ${id}`) };
+      for (const [sobject, records] of store) {
+        const record = findRecord(records, id);
+        if (record) return { id: record.Id, sobject, result: { id: record.Id, success: true, errors: [] } };
+      }
+      if ([...recycleBin].some((deleted) => deleted.startsWith(id))) {
+        return { id, result: failure('ENTITY_IS_DELETED', 'entity is deleted') };
+      }
+      return { id, result: failure('INVALID_CROSS_REFERENCE_KEY', 'invalid cross reference id') };
+    });
+    const allOrNone = request.query.get('allOrNone') === 'true';
+    if (allOrNone && plan.some((step) => !step.result.success)) {
+      return {
+        status: 200,
+        body: plan.map((step) =>
+          step.result.success
+            ? failure(
+                'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+                'Record rolled back because not all records were valid and the request was using AllOrNone header',
+              )
+            : step.result,
+        ),
+        headers: limitInfo(),
+      };
+    }
+    for (const step of plan) {
+      if (!('sobject' in step) || step.sobject === undefined) continue;
+      store.get(step.sobject)?.delete(step.id);
+      recycleBin.add(step.id);
+    }
+    return { status: 200, body: plan.map((step) => step.result), headers: limitInfo() };
+  });
+  // ── end erasure ──
 
   sandbox.route('GET', '/services/data/:version/limits', (request) => {
     const refused = admit(request);
@@ -347,201 +492,16 @@ function sameSecret(expected: string, given: string): boolean {
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-type ParsedBody = { allOrNone: boolean; records: Record<string, unknown>[] };
-
-/** Request-wide checks: the ones Salesforce answers with one 400 for the whole call. */
-function parseUpsertBody(body: Buffer, sobject: string, object: SObjectSchema): ParsedBody | SandboxResponse {
-  let input: unknown;
-  try {
-    input = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    const detail = error instanceof SyntaxError ? error.message : 'malformed JSON';
-    return apiError(400, 'JSON_PARSER_ERROR', `Unexpected character: ${detail}`);
-  }
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+function unknownField(field: string, object: string): SandboxResponse {
+  if (field.includes('.')) {
+    const relationship = field.split('.')[0];
     return apiError(
       400,
-      'JSON_PARSER_ERROR',
-      'Cannot deserialize instance of SObjectCollection from START_ARRAY',
+      'INVALID_FIELD',
+      `Didn't understand relationship '${relationship}' in field path. If you are attempting to use a custom relationship, be sure to append the '__r' after the custom relationship name.`,
     );
   }
-  const { records, allOrNone } = input as { records?: unknown; allOrNone?: unknown };
-  if (!Array.isArray(records) || records.length === 0) {
-    return apiError(400, 'INVALID_FIELD', 'records: the request must contain at least one record');
-  }
-  if (records.length > MAX_RECORDS) {
-    return apiError(
-      400,
-      'EXCEEDED_ID_LIMIT',
-      `record limit reached. cannot submit more than ${MAX_RECORDS} records into this call`,
-    );
-  }
-  for (const record of records) {
-    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
-      return apiError(
-        400,
-        'JSON_PARSER_ERROR',
-        'Cannot deserialize instance of SObject from a non-object value',
-      );
-    }
-    const type = (record as { attributes?: { type?: unknown } }).attributes?.type;
-    if (type !== sobject) {
-      return apiError(
-        400,
-        'INVALID_TYPE',
-        `Each record must have attributes.type "${sobject}", the sObject in the request URI`,
-      );
-    }
-    for (const [field, value] of Object.entries(record)) {
-      if (field === 'attributes') continue;
-      if (!object.fields.has(field)) {
-        return apiError(400, 'INVALID_FIELD', `No such column '${field}' on sobject of type ${sobject}`);
-      }
-      if (value !== null && typeof value === 'object') {
-        return apiError(
-          400,
-          'JSON_PARSER_ERROR',
-          `Cannot deserialize instance of ${field} from ${Array.isArray(value) ? 'START_ARRAY' : 'START_OBJECT'} value`,
-        );
-      }
-    }
-  }
-  return { allOrNone: allOrNone === true, records: records as Record<string, unknown>[] };
-}
-
-type UpsertResult =
-  | { id: string; success: true; errors: []; created: boolean }
-  | { success: false; errors: Required<SalesforceRecordError>[] };
-
-interface UpsertContext {
-  sobject: string;
-  object: SObjectSchema;
-  externalIdField: string;
-  stored: ReadonlyMap<string, StoredRecord>;
-  allOrNone: boolean;
-  recordFault: SalesforceSandboxOptions['recordFault'];
-  failRecord: () => boolean;
-  nextId: () => string;
-  timestamp: string;
-}
-
-/** Per-record processing, in request order; results come back in the same order. */
-function upsertRecords(
-  records: Record<string, unknown>[],
-  context: UpsertContext,
-): { results: UpsertResult[]; writes: StoredRecord[] } {
-  const { object, externalIdField, stored } = context;
-  const keyOf = (record: Record<string, unknown>) => {
-    const value = record[externalIdField];
-    return value === undefined || value === null || value === '' ? undefined : String(value).toLowerCase();
-  };
-  const occurrences = new Map<string, number>();
-  for (const record of records) {
-    const key = keyOf(record);
-    if (key !== undefined) occurrences.set(key, (occurrences.get(key) ?? 0) + 1);
-  }
-
-  const results: UpsertResult[] = [];
-  const writes: StoredRecord[] = [];
-  for (const record of records) {
-    const key = keyOf(record);
-    const fail = (statusCode: string, message: string, fields: string[] = []) =>
-      results.push({ success: false, errors: [{ statusCode, message, fields }] });
-    if (key === undefined) {
-      fail('MISSING_ARGUMENT', `${externalIdField} not specified`, [externalIdField]);
-      continue;
-    }
-    if ((occurrences.get(key) ?? 0) > 1) {
-      fail('DUPLICATE_VALUE', `Duplicate external id specified: ${String(record[externalIdField])}`, [
-        externalIdField,
-      ]);
-      continue;
-    }
-    const matches = [...stored.values()].filter(
-      (existing) => String(existing[externalIdField] ?? '').toLowerCase() === key,
-    );
-    if (matches.length > 1) {
-      fail(
-        'DUPLICATE_EXTERNAL_ID',
-        `${externalIdField}: more than one record found for external id field: [${matches.map((m) => m.Id).join(', ')}]`,
-        [externalIdField],
-      );
-      continue;
-    }
-    const readOnly = Object.keys(record).filter((field) => READ_ONLY_FIELDS.has(field));
-    if (readOnly.length > 0) {
-      fail(
-        'INVALID_FIELD_FOR_INSERT_UPDATE',
-        `Unable to create/update fields: ${readOnly.join(', ')}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
-        readOnly,
-      );
-      continue;
-    }
-    const existing = matches[0];
-    const { attributes: _attributes, ...values } = record;
-    const merged: Record<string, unknown> = { ...existing, ...values };
-    const missing = object.required.filter((field) => {
-      const value = merged[field];
-      return value === undefined || value === null || String(value).trim() === '';
-    });
-    if (missing.length > 0) {
-      fail('REQUIRED_FIELD_MISSING', `Required fields are missing: [${missing.join(', ')}]`, missing);
-      continue;
-    }
-    if (typeof merged.Email === 'string' && merged.Email !== '' && !EMAIL.test(merged.Email)) {
-      fail('INVALID_EMAIL_ADDRESS', `Email: invalid email address: ${merged.Email}`, ['Email']);
-      continue;
-    }
-    const injected = context.recordFault?.(record, context.sobject);
-    if (injected) {
-      fail(injected.statusCode, injected.message, injected.fields ?? []);
-      continue;
-    }
-    if (context.failRecord()) {
-      fail(
-        'FIELD_CUSTOM_VALIDATION_EXCEPTION',
-        'This lead does not meet the sandbox validation rule (injected by recordErrorRate)',
-      );
-      continue;
-    }
-    const id = existing?.Id ?? context.nextId();
-    const saved: StoredRecord = {
-      ...(existing ? {} : { CreatedDate: context.timestamp, OwnerId: USER_ID, IsDeleted: false }),
-      ...(existing ? {} : context.sobject === 'Lead' ? { Status: 'Open - Not Contacted' } : {}),
-      ...merged,
-      Id: id,
-      LastModifiedDate: context.timestamp,
-      SystemModstamp: context.timestamp,
-    };
-    const name = [saved.FirstName, saved.LastName]
-      .filter((part) => typeof part === 'string' && part)
-      .join(' ');
-    if (name) saved.Name = name;
-    writes.push(saved);
-    results.push({ id, success: true, errors: [], created: existing === undefined });
-  }
-
-  if (context.allOrNone && results.some((result) => !result.success)) {
-    // All or none: nothing is kept, and the valid records say why they were not saved.
-    const rolledBack = results.map(
-      (result): UpsertResult =>
-        result.success
-          ? {
-              success: false,
-              errors: [
-                {
-                  statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-                  message:
-                    'Record rolled back because not all records were valid and the request was using AllOrNone header',
-                  fields: [],
-                },
-              ],
-            }
-          : result,
-    );
-    return { results: rolledBack, writes: [] };
-  }
-  return { results, writes };
+  return apiError(400, 'INVALID_FIELD', `No such column '${field}' on entity '${object}'.`);
 }
 
 function withAttributes(
@@ -560,22 +520,6 @@ function withAttributes(
   return body;
 }
 
-/** Salesforce accepts the 15-character id as well as the 18-character one. */
-function findBy15(
-  records: ReadonlyMap<string, StoredRecord> | undefined,
-  id: string,
-): StoredRecord | undefined {
-  if (!records || id.length !== 15) return undefined;
-  return [...records.values()].find((record) => record.Id.startsWith(id));
-}
-
-function sameValue(stored: unknown, wanted: string | number | boolean | null): boolean {
-  if (wanted === null) return stored === undefined || stored === null;
-  if (typeof wanted === 'string' && typeof stored === 'string')
-    return stored.toLowerCase() === wanted.toLowerCase();
-  return stored === wanted;
-}
-
 /** Salesforce's datetime format: 2026-11-21T10:00:00.000+0000. */
 function salesforceDate(ms: number): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
@@ -590,5 +534,8 @@ function emptyCounters(): Counters {
     tokenRequests: 0,
     queries: 0,
     retrieves: 0,
+    conversions: 0,
+    createCalls: 0,
+    updateCalls: 0,
   };
 }

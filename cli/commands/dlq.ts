@@ -230,6 +230,7 @@ export async function runDlq(
         logger: createLogger({ logLevel: 'WARN' }),
         by: 'cli',
         ...(limit ? { limit } : {}),
+        ...(refs.tombstones ? { tombstones: refs.tombstones } : {}),
         onProgress: (progress) => reporter.update(progress),
       });
       reporter.done(result);

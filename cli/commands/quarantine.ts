@@ -1,10 +1,19 @@
 import { createAwsClients, destroyAwsClients } from '../../adapters/aws/clients.ts';
 import { createIdempotencyStore } from '../../adapters/aws/idempotency-store.ts';
+import { createDynamoPersonDirectory } from '../../adapters/aws/person-directory.ts';
 import { createLeadPublisher } from '../../adapters/aws/publisher.ts';
 import { createQuarantineStore } from '../../adapters/aws/quarantine-store.ts';
+import { createDynamoTombstones } from '../../adapters/aws/tombstones.ts';
 import { inWriteScope } from '../../adapters/embedded/write-scope.ts';
 import { createLogger } from '../../functions/observability/logger.ts';
-import type { IdempotencyStore, LeadLedger, LeadPublisher, QuarantineStore } from '../../functions/ports.ts';
+import type {
+  IdempotencyStore,
+  LeadLedger,
+  LeadPublisher,
+  PersonDirectory,
+  QuarantineStore,
+  TombstoneStore,
+} from '../../functions/ports.ts';
 import { createReplay, type ReplayResult } from '../../functions/quarantine/replay.ts';
 import { type QuarantineSummary, summarise } from '../../functions/quarantine/summary.ts';
 import { decideRoutes } from '../../functions/routing/route-decision.ts';
@@ -22,6 +31,10 @@ export interface QuarantineTarget {
   /** A fresh idempotency layer for the replays (records keyed leadpipe-replay#...). */
   idempotency: IdempotencyStore;
   publishLeads: LeadPublisher;
+  /** Who each replayed lead is from, resolved as ingest does. */
+  persons: PersonDirectory;
+  /** Erasure tombstones: a payload of a person erased after it arrived is refused. */
+  tombstones: TombstoneStore;
   /** Where a replay's steps are recorded; for a deployed stack, the table LEADPIPE_LEDGER_TABLE names. */
   ledger?: LeadLedger;
   /** Runs one replay; locally in a write scope, so its queue rows commit with its idempotency record. */
@@ -49,6 +62,8 @@ export async function quarantineTarget(
     return {
       quarantine: createQuarantineStore(clients.dynamodb, tableName),
       idempotency: createIdempotencyStore(clients.dynamodb, tableName),
+      persons: createDynamoPersonDirectory(clients.dynamodb, tableName),
+      tombstones: createDynamoTombstones(clients.dynamodb, tableName),
       publishLeads: createLeadPublisher({ client: clients.eventbridge, busName }),
       ...(deployed.ledger ? { ledger: deployed.ledger } : {}),
       unit: (work) => work(),
@@ -70,6 +85,8 @@ export async function quarantineTarget(
     idempotency: store.idempotency(),
     publishLeads: store.bus.publishLeads,
     ledger: store.ledger,
+    persons: store.persons,
+    tombstones: store.tombstones,
     unit: (work) => inWriteScope(store.database, work),
     close: () => store.close(),
   };
@@ -165,6 +182,7 @@ const RESULT_TEXT: Record<ReplayResult['status'], string> = {
   'not-found': 'not in the quarantine (already replayed, expired, or a wrong id)',
   'in-progress': 'another replay of it is running right now; try again in a minute',
   'unknown-source': 'its source is no longer in the config, kept',
+  erased: 'its person was erased after it arrived (leadpipe erase): not published, entry removed',
 };
 
 const RESULT_TONE: Record<ReplayResult['status'], Tone> = {
@@ -174,6 +192,7 @@ const RESULT_TONE: Record<ReplayResult['status'], Tone> = {
   'not-found': 'bad',
   'in-progress': 'warn',
   'unknown-source': 'bad',
+  erased: 'bad',
 };
 
 /** A replay that published the lead, now or before. */
@@ -211,6 +230,8 @@ export const runQuarantineReplay: CommandRun = async (context) => {
         quarantine: target.quarantine,
         idempotencyStore: target.idempotency,
         publish: target.publishLeads,
+        persons: target.persons,
+        tombstones: target.tombstones,
         ...(target.ledger
           ? {
               ledger: {

@@ -1,4 +1,5 @@
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
+import { enrichProblems } from '../enrich/config-checks.ts';
 import { checkMapping } from '../mapping/index.ts';
 import { HmacSchemeConfigError, schemeFor } from '../verify/index.ts';
 import { type ConfigCheck, loadConfig } from './load.ts';
@@ -81,7 +82,16 @@ const destinationUrlsSafe: ConfigCheck = (config: LeadpipeConfig) =>
     return problem === undefined ? [] : [`${path}: ${problem}`];
   });
 
-export const pipelineChecks: readonly ConfigCheck[] = [mappingsRun, schemesBuild, destinationUrlsSafe];
+/** A source's `enrich` settings fit its preset, and its API URL is safe for the token (functions/enrich/config-checks.ts). */
+const enrichSettingsFit: ConfigCheck = (config: LeadpipeConfig) =>
+  enrichProblems(config, destinationUrlProblem);
+
+export const pipelineChecks: readonly ConfigCheck[] = [
+  mappingsRun,
+  schemesBuild,
+  destinationUrlsSafe,
+  enrichSettingsFit,
+];
 
 /** Loads a config file and checks it as the pipeline will run it. */
 export function loadPipelineConfig(path: string): Promise<LeadpipeConfig> {

@@ -5,9 +5,17 @@ import type { LedgerEvent } from '../../schemas/generated/ledger-event.ts';
 import type { OpsAlert } from '../../schemas/generated/ops-alert-event.ts';
 import { describeErrors, validateLeadReceived, validateOpsAlert } from '../../schemas/validate.ts';
 import { isCanaryLead } from '../canary/settings.ts';
+import { erasedBefore } from '../erasure/tombstones.ts';
 import { recordSafely } from '../ledger/events.ts';
 import { traceKeys } from '../observability/trace-context.ts';
-import type { DeliveryQueue, DestinationAdapter, LeadLedger, OpsAlertSink, Outcome } from '../ports.ts';
+import type {
+  DeliveryQueue,
+  DestinationAdapter,
+  LeadLedger,
+  OpsAlertSink,
+  Outcome,
+  TombstoneStore,
+} from '../ports.ts';
 import { LEAD_RECEIVED, OPS_ALERT } from '../routing/rules.ts';
 import {
   type BackoffPolicy,
@@ -48,6 +56,11 @@ export interface DeliverDependencies {
    * adapter, so vendors never get test records. @default none
    */
   canarySource?: string;
+  /**
+   * Erasure tombstones: a lead whose person was erased after it was received is dropped (outcome
+   * reason "erased"), never handed to the adapter, and its message deleted. @default none
+   */
+  tombstones?: TombstoneStore;
   random?: () => number;
   now?: () => number;
 }
@@ -79,6 +92,8 @@ export interface BatchSummary {
   canaryDelivered: number;
   /** For each delivered lead, milliseconds from its acknowledgement (receivedAt) to now: the SLO's figure. */
   ackToCrmMs: number[];
+  /** Leads of an erased person, dropped without a vendor call (not in `delivered`); present when any. */
+  erased?: number;
 }
 
 type Item =
@@ -86,8 +101,12 @@ type Item =
   | { record: SQSRecord; attempt: number; kind: 'alert'; alert: OpsAlert }
   | { record: SQSRecord; attempt: number; kind: 'invalid'; reason: string };
 
-/** An adapter's outcome, or: not tried, as the invocation's time ran out, or a canary (never tried). */
-type Settled = Outcome | { status: 'deferred' } | { status: 'canary' };
+/** An adapter's outcome, or: not tried, as the invocation's time ran out, a canary, or an erased person's (never tried). */
+type Settled =
+  | Outcome
+  | { status: 'deferred' }
+  | { status: 'canary' }
+  | { status: 'erased'; reason: 'erased' };
 const deferred: Settled = { status: 'deferred' };
 const canary: Settled = { status: 'canary' };
 
@@ -131,7 +150,9 @@ export function createDeliver(
     const isCanary = (item: Extract<Item, { kind: 'lead' }>) =>
       canarySource !== undefined && isCanaryLead(item.lead, canarySource);
     for (const item of leadItems) if (isCanary(item)) outcomes.set(item.record, canary);
-    const realLeads = leadItems.filter((item) => !isCanary(item));
+    for (const [record, outcome] of await erasureOutcomes(deps.tombstones, leadItems))
+      outcomes.set(record, outcome);
+    const realLeads = leadItems.filter((item) => !isCanary(item) && !outcomes.has(item.record));
     for (const [record, outcome] of await deliverLeads(deps.adapter, realLeads, budget))
       outcomes.set(record, outcome);
 
@@ -181,6 +202,7 @@ export function createDeliver(
         /** The ledger's account of this attempt, once its queue action is done. */
         const step = (extra: Partial<Extract<LedgerEvent, { kind: 'attempt' }>> = {}) => {
           if (item.kind !== 'lead' || (outcome.status !== 'delivered' && !('reason' in outcome))) return;
+          if (outcome.status === 'erased') return;
           steps.push({
             leadId: item.lead.id,
             at,
@@ -218,6 +240,11 @@ export function createDeliver(
               return;
             case 'canary':
               summary.canaryDelivered++;
+              return;
+            case 'erased':
+              // Not reported as a failure: the event source (or the local consumer) deletes it. No
+              // ledger step either: the ledger holds nothing of an erased person.
+              summary.erased = (summary.erased ?? 0) + 1;
               return;
             case 'rejected':
               await deadLetter(item, outcome.reason);
@@ -312,6 +339,34 @@ export function createDeliver(
 }
 
 const missing: Outcome = { status: 'retry', reason: 'the adapter returned no outcome for this lead' };
+
+const erased: Settled = { status: 'erased', reason: 'erased' };
+
+/**
+ * The leads whose person was erased after they were received (functions/erasure/tombstones.ts),
+ * as `erased`; when the tombstones cannot be read, every lead is retried rather than risk
+ * delivering an erased person's.
+ */
+async function erasureOutcomes(
+  tombstones: TombstoneStore | undefined,
+  items: readonly Extract<Item, { kind: 'lead' }>[],
+): Promise<Map<SQSRecord, Settled>> {
+  const outcomes = new Map<SQSRecord, Settled>();
+  if (!tombstones || items.length === 0) return outcomes;
+  await Promise.all(
+    items.map(async (item) => {
+      try {
+        if (await erasedBefore(tombstones, item.lead)) outcomes.set(item.record, erased);
+      } catch (error) {
+        outcomes.set(item.record, {
+          status: 'retry',
+          reason: `could not read the erasure tombstones: ${(error as Error).name}`,
+        });
+      }
+    }),
+  );
+  return outcomes;
+}
 
 /** The keys that tie a lead's deliver lines to its ingest lines: correlation id and traceparent. */
 function leadTrace(item: Extract<Item, { kind: 'lead' }>) {

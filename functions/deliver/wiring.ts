@@ -13,6 +13,7 @@ import type {
   DestinationAdapter,
   LeadLedger,
   OpsAlertSink,
+  TombstoneStore,
 } from '../ports.ts';
 import { type BackoffPolicy, retryPlan } from './backoff.ts';
 import { type BatchSummary, createDeliver } from './deliver.ts';
@@ -27,6 +28,8 @@ export function wireDeliver(options: {
   publishAlerts: AlertPublisher;
   /** Where each attempt is written; absent: nowhere. */
   ledger?: LeadLedger;
+  /** Erasure tombstones: an erased person's older leads are dropped, never delivered. */
+  tombstones?: TombstoneStore;
   logger: Logger;
   timing?: { backoff?: BackoffPolicy; blockedDelaySeconds?: number };
   onBatch?: (summary: BatchSummary) => void;
@@ -47,6 +50,7 @@ export function wireDeliver(options: {
     blockedDelaySeconds: options.timing?.blockedDelaySeconds ?? plan.blockedDelaySeconds,
     raiseAlerts: options.publishAlerts,
     ...(options.ledger ? { ledger: options.ledger } : {}),
+    ...(options.tombstones ? { tombstones: options.tombstones } : {}),
     logger: options.logger,
     ...(options.onBatch ? { onBatch: options.onBatch } : {}),
     ...(canarySource !== undefined ? { canarySource } : {}),

@@ -11,6 +11,8 @@ import type { LeadpipeConfig, SourceConfig } from '../../schemas/generated/confi
 import type { Lead } from '../../schemas/generated/lead.ts';
 import type { LeadReceivedEvent } from '../../schemas/generated/lead-received-event.ts';
 import { describeErrors, validateLead } from '../../schemas/validate.ts';
+import { type LeadReferenceEvent, ReferenceOnlyError, referenceSenderOf } from '../enrich/reference.ts';
+import type { SenderReference } from '../enrich/types.ts';
 import { HttpError } from '../http/errors.ts';
 import { bodyDeliveryId, bodySha256, leadIdFor } from '../lead/identity.ts';
 import { acceptedEvents, contactOf, recordSafely } from '../ledger/events.ts';
@@ -18,7 +20,8 @@ import { mapPayload } from '../mapping/index.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
 import { type MappedLead, MappingError, type MappingInput } from '../mapping/types.ts';
 import { parseTraceparent, traceKeys } from '../observability/trace-context.ts';
-import type { LeadLedger, QuarantineStore, SecretResolver } from '../ports.ts';
+import { PersonDirectoryUnavailableError, withPerson } from '../persons/resolve-lead.ts';
+import type { LeadLedger, PersonDirectory, QuarantineStore, SecretResolver } from '../ports.ts';
 import { type AlertPublisher, type LeadPublisher, PublishError } from '../ports.ts';
 import { replayableHeaders } from '../quarantine/replayable-headers.ts';
 import type { RouteDecision } from '../routing/route-decision.ts';
@@ -36,6 +39,12 @@ export interface IngestDependencies {
   idempotencyStore: BasePersistenceLayer;
   quarantine: QuarantineStore;
   publish: LeadPublisher;
+  /**
+   * Publishes lead.reference events: a reference-only webhook (Meta leadgen, HubSpot contact.creation)
+   * of a source with `enrich` settings goes to its enrichment stage instead of quarantine. Absent:
+   * such webhooks are quarantined (no_contact) as before.
+   */
+  publishReferences?: (events: readonly LeadReferenceEvent[]) => Promise<void>;
   /** Tells ops a payload was quarantined; a failure to alert never fails the delivery. */
   raiseAlerts?: AlertPublisher;
   logger: Logger;
@@ -51,6 +60,11 @@ export interface IngestDependencies {
   ledger?: LeadLedger;
   /** The routing rules' verdict, for the ledger's `routed` step (functions/routing/route-decision.ts). */
   decideRoutes?: (lead: Lead) => RouteDecision;
+  /**
+   * Who each lead is from (functions/persons): resolved in the idempotent step, before the lead is
+   * published, so a retried delivery gets the same person id. Absent: leads carry no personId.
+   */
+  persons?: PersonDirectory;
   now?: () => Date;
   /** How a copy of a delivery in progress waits for it (tests shorten it); default in-progress.ts. */
   inProgressWait?: InProgressWaitOptions;
@@ -81,6 +95,8 @@ interface Delivery {
   quarantine?: { code: string; message: string } | undefined;
   /** Who the quarantined payload names, when mapping got that far (the ledger searches by it). */
   contact?: Lead | undefined;
+  /** What the enrichment stage fetches, for a reference-only webhook of a source that enriches. */
+  reference?: SenderReference | undefined;
 }
 
 interface Accepted {
@@ -120,21 +136,42 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
         body: Buffer;
         contentType: string;
         deliveryId: string;
+        deliveryIdFrom: 'sender' | 'body-hash';
         correlationId: string;
         headers: Readonly<Record<string, string>>;
       },
     ): Promise<Accepted> => {
       let refused: { code: string; message: string } | undefined;
-      if (delivery.lead) {
+      if (delivery.reference) {
+        try {
+          await acceptReference(delivery, delivery.reference, source, raw);
+          return { leadId: delivery.leadId, status: 'accepted' };
+        } catch (error) {
+          if (!(error instanceof PublishError && error.permanent)) throw error;
+          refused = {
+            code: 'publish_rejected',
+            message: `The bus refused the reference event: ${error.message}`,
+          };
+        }
+      } else if (delivery.lead) {
         try {
           const at = now();
-          await deps.publish([leadReceived(delivery.lead, at, delivery.traceparent)]);
-          const routes = deps.decideRoutes?.(delivery.lead) ?? { matched: [], unmatched: [] };
+          const { lead, mergedFrom } = await withPerson(deps.persons, delivery.lead);
+          await deps.publish([leadReceived(lead, at, delivery.traceparent)]);
+          const routes = deps.decideRoutes?.(lead) ?? { matched: [], unmatched: [] };
           await recordSafely(
             deps.ledger,
-            acceptedEvents(delivery.lead, routes, at.toISOString()),
+            acceptedEvents(lead, routes, at.toISOString(), mergedFrom),
             deps.logger,
           );
+          if (mergedFrom) {
+            // Ids only: they are random, not personal data. The CRM records under `from` stay as they are.
+            deps.logger.warn('Two persons merged', {
+              leadId: lead.id,
+              into: lead.personId,
+              from: mergedFrom,
+            });
+          }
           return { leadId: delivery.leadId, status: 'accepted' };
         } catch (error) {
           // A refusal no retry can change (the bus rejects the event itself) is set aside, not answered 503
@@ -201,6 +238,64 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     { persistenceStore: deps.idempotencyStore, config: idempotency, keyPrefix: 'leadpipe-ingest' },
   );
 
+  /** Queues a reference for its enrichment stage; its `received` step has no contact until the fetch. */
+  async function acceptReference(
+    delivery: Delivery,
+    reference: SenderReference,
+    source: string,
+    raw: {
+      body: Buffer;
+      contentType: string;
+      deliveryId: string;
+      deliveryIdFrom: 'sender' | 'body-hash';
+      correlationId: string;
+    },
+  ): Promise<void> {
+    const at = now();
+    const receivedAt = at.toISOString();
+    // The `received` step first: the stage re-writes it with the contact once fetched, and must not be
+    // overwritten by this one arriving later (on AWS the fetch can beat the ledger write).
+    await recordSafely(
+      deps.ledger,
+      [
+        {
+          leadId: delivery.leadId,
+          at: receivedAt,
+          kind: 'received',
+          source,
+          deliveryId: raw.deliveryId,
+          correlationId: raw.correlationId,
+          contentType: raw.contentType,
+          bytes: raw.body.length,
+        },
+      ],
+      deps.logger,
+    );
+    await deps.publishReferences?.([
+      {
+        event_id: randomUUID(),
+        event_type: 'lead.reference',
+        source,
+        timestamp: receivedAt,
+        correlation_id: raw.correlationId,
+        schema_version: 1,
+        ...(delivery.traceparent ? { traceparent: delivery.traceparent } : {}),
+        reference,
+        lead: {
+          id: delivery.leadId,
+          receivedAt,
+          raw: {
+            deliveryId: raw.deliveryId,
+            deliveryIdFrom: raw.deliveryIdFrom,
+            contentType: raw.contentType,
+            sha256: bodySha256(raw.body),
+            bytes: raw.body.length,
+          },
+        },
+      },
+    ]);
+  }
+
   return async ({ source: sourceName, request, requestId, lambdaContext }) => {
     const source = findSource(deps.config, sourceName);
     const verified = await verify(sourceName, source, request, deps.secrets, now());
@@ -210,6 +305,7 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
     const mappingInput: MappingInput = { payload, contentType, headers: request.headers, ...settings };
     let mapped: MappedLead | undefined;
     let problem: { code: string; message: string } | undefined;
+    let reference: SenderReference | undefined;
     // Only an id the signature covers may deduplicate; an unsigned header id (GitHub, Shopify) only correlates.
     let senderDeliveryId = verified.deliveryIdSigned ? verified.deliveryId : undefined;
     try {
@@ -219,6 +315,13 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
       if (!(error instanceof MappingError)) throw error;
       problem = { code: error.code, message: error.message };
       senderDeliveryId ??= error.partial?.deliveryId;
+      // A reference of the sender this source enriches from is fetched later instead of quarantined.
+      if (
+        error instanceof ReferenceOnlyError &&
+        deps.publishReferences &&
+        referenceSenderOf(source) === error.reference.sender
+      )
+        reference = error.reference;
     }
 
     const deliveryId = senderDeliveryId ?? bodyDeliveryId(sourceName, request.body);
@@ -261,12 +364,14 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
               traceparent,
               quarantine: problem,
               contact: invalid,
+              reference,
             },
             sourceName,
             {
               body: request.body,
               contentType,
               deliveryId,
+              deliveryIdFrom: senderDeliveryId ? 'sender' : 'body-hash',
               correlationId,
               headers: request.headers,
             },
@@ -281,6 +386,15 @@ export function createIngest(deps: IngestDependencies): (input: IngestInput) => 
           503,
           'temporarily_unavailable',
           'The lead could not be queued right now; nothing was stored. Retry in a few seconds.',
+          { headers: { 'retry-after': '5' }, cause: error },
+        );
+      }
+      if (error instanceof PersonDirectoryUnavailableError) {
+        // Nothing was published and the idempotency record was released: the sender's retry resolves again.
+        throw new HttpError(
+          503,
+          'temporarily_unavailable',
+          'The lead’s person could not be resolved right now; nothing was queued. Retry in a few seconds.',
           { headers: { 'retry-after': '5' }, cause: error },
         );
       }

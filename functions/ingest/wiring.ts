@@ -7,11 +7,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 import { createShapeObserver } from '../drift/observer.ts';
+import type { LeadReferenceEvent } from '../enrich/reference.ts';
 import type {
   AlertPublisher,
   IdempotencyStore,
   LeadLedger,
   LeadPublisher,
+  PersonDirectory,
   QuarantineStore,
   SecretResolver,
   ShapeStore,
@@ -26,9 +28,13 @@ export interface IngestPorts {
   shapes: ShapeStore;
   publishLeads: LeadPublisher;
   publishAlerts: AlertPublisher;
+  /** lead.reference events, to the enrichment stages (functions/enrich/); absent: references are quarantined. */
+  publishReferences?: (events: readonly LeadReferenceEvent[]) => Promise<void>;
   secrets: SecretResolver;
   /** Every accepted delivery's steps; absent: none are kept. */
   ledger?: LeadLedger;
+  /** Who each lead is from (its personId); absent: leads carry none. */
+  persons?: PersonDirectory;
 }
 
 /** The ingest handler (API Gateway HTTP API v2 events in, HTTP results out) on the given ports. */
@@ -48,7 +54,9 @@ export function wireIngest(options: {
     quarantine: ports.quarantine,
     publish: ports.publishLeads,
     raiseAlerts: ports.publishAlerts,
+    ...(ports.publishReferences ? { publishReferences: ports.publishReferences } : {}),
     ...(ports.ledger ? { ledger: ports.ledger, decideRoutes: decideRoutes(config) } : {}),
+    ...(ports.persons ? { persons: ports.persons } : {}),
     observeShape: createShapeObserver({ store: ports.shapes, raiseAlerts: ports.publishAlerts, logger }),
     throttle: createSourceThrottle({ ...throttleOptionsFrom(config), ...options.throttle }),
     logger,

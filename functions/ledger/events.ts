@@ -5,7 +5,15 @@ import type { LeadLedger } from '../ports.ts';
 import type { RouteDecision } from '../routing/route-decision.ts';
 
 /** The lead fields that say where it came from, not what the person sent. */
-const PROVENANCE = new Set(['id', 'source', 'receivedAt', 'schemaVersion', 'correlationId', 'raw']);
+const PROVENANCE = new Set([
+  'id',
+  'source',
+  'receivedAt',
+  'schemaVersion',
+  'correlationId',
+  'raw',
+  'personId',
+]);
 
 /** What the ledger searches a lead by and the console shows of it. */
 export function contactOf(lead: Lead): LedgerContact {
@@ -18,8 +26,13 @@ export function contactOf(lead: Lead): LedgerContact {
   };
 }
 
-/** The steps of a lead that mapped and was published: received, mapped, routed. */
-export function acceptedEvents(lead: Lead, routes: RouteDecision, at: string): LedgerEvent[] {
+/** The steps of a lead that mapped and was published: received, mapped, routed. `mergedFrom`: see mappedEvent. */
+export function acceptedEvents(
+  lead: Lead,
+  routes: RouteDecision,
+  at: string,
+  mergedFrom?: string,
+): LedgerEvent[] {
   return [
     {
       leadId: lead.id,
@@ -32,18 +45,29 @@ export function acceptedEvents(lead: Lead, routes: RouteDecision, at: string): L
       bytes: lead.raw?.bytes ?? 0,
       contact: contactOf(lead),
     },
-    mappedEvent(lead, at),
+    mappedEvent(lead, at, { mergedFrom }),
     { leadId: lead.id, at, kind: 'routed', matched: routes.matched, unmatched: routes.unmatched },
   ];
 }
 
-export function mappedEvent(lead: Lead, at: string, replay?: boolean): LedgerEvent {
+/**
+ * The `mapped` step: the fields the lead has, its person, and, when this lead joined two known
+ * persons, the one merged away (`mergedFrom`): the ledger is where a merge is seen, since the
+ * CRM records made under the old id are not merged by leadpipe.
+ */
+export function mappedEvent(
+  lead: Lead,
+  at: string,
+  options: { replay?: boolean; mergedFrom?: string | undefined } = {},
+): LedgerEvent {
   return {
     leadId: lead.id,
     at,
     kind: 'mapped',
     fields: Object.keys(lead).filter((field) => !PROVENANCE.has(field)),
-    ...(replay ? { replay: true } : {}),
+    ...(options.replay ? { replay: true } : {}),
+    ...(lead.personId ? { personId: lead.personId } : {}),
+    ...(options.mergedFrom ? { mergedFrom: options.mergedFrom } : {}),
   };
 }
 

@@ -8,14 +8,16 @@ export function inTimelineOrder(events: readonly LedgerEvent[]): LedgerEvent[] {
 
 const STEP_ORDER: Record<LedgerEvent['kind'], number> = {
   received: 0,
-  quarantined: 1,
+  // A fetch of a reference-only webhook's person comes before the mapping it made possible.
+  enriched: 1,
+  quarantined: 2,
   // A replay comes before the mapping it produced.
-  replayed: 2,
-  mapped: 3,
-  routed: 4,
-  attempt: 5,
-  'dead-lettered': 6,
-  redriven: 7,
+  replayed: 3,
+  mapped: 4,
+  routed: 5,
+  attempt: 6,
+  'dead-lettered': 7,
+  redriven: 8,
 };
 
 /**
@@ -42,6 +44,10 @@ export function summariseLead(received: LedgerReceived, events: readonly LedgerE
         break;
       case 'attempt':
         destinations[event.destination] = ATTEMPT_STATUS[event.outcome];
+        break;
+      // The enrichment stage stands beside the destinations (enrich:meta), as its queue does.
+      case 'enriched':
+        destinations[event.destination] = FETCH_STATUS[event.outcome];
         break;
       case 'dead-lettered':
         destinations[event.destination] = 'dead-lettered';
@@ -70,6 +76,14 @@ export function summariseLead(received: LedgerReceived, events: readonly LedgerE
     updatedAt: ordered.at(-1)?.at ?? received.at,
   };
 }
+
+/** A fetch's outcome as the stage's status; a rejected fetch is followed by its dead letter. */
+const FETCH_STATUS: Record<'fetched' | 'retry' | 'rejected' | 'blocked', DestinationStatus> = {
+  fetched: 'delivered',
+  retry: 'retrying',
+  rejected: 'retrying',
+  blocked: 'blocked',
+};
 
 /** A rejected attempt is followed by its dead letter; until then the lead is still being retried. */
 const ATTEMPT_STATUS: Record<'delivered' | 'retry' | 'rejected' | 'blocked', DestinationStatus> = {

@@ -8,12 +8,21 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
+import { erasedBefore } from '../erasure/tombstones.ts';
 import { leadFromMapped, leadReceived, REMEMBER_DELIVERIES_SECONDS } from '../ingest/ingest.ts';
 import { contactOf, mappedEvent, recordSafely } from '../ledger/events.ts';
 import { mapPayload } from '../mapping/index.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
 import { MappingError } from '../mapping/types.ts';
-import type { LeadLedger, LeadPublisher, QuarantinedPayload, QuarantineStore } from '../ports.ts';
+import { withPerson } from '../persons/resolve-lead.ts';
+import type {
+  LeadLedger,
+  LeadPublisher,
+  PersonDirectory,
+  QuarantinedPayload,
+  QuarantineStore,
+  TombstoneStore,
+} from '../ports.ts';
 import type { RouteDecision } from '../routing/route-decision.ts';
 
 export interface ReplayDependencies {
@@ -28,6 +37,10 @@ export interface ReplayDependencies {
   publish: LeadPublisher;
   /** Where the replay's steps go (replayed, and when it publishes: mapped, routed), with who asked. */
   ledger?: { ledger: LeadLedger; logger: Logger; by: string; decideRoutes: (lead: Lead) => RouteDecision };
+  /** Who the lead is from, resolved as ingest does (functions/persons/resolve-lead.ts); absent: no personId. */
+  persons?: PersonDirectory;
+  /** Erasure tombstones: a payload of a person erased after it arrived is refused (and removed), never published. */
+  tombstones?: TombstoneStore;
   now?: () => Date;
 }
 
@@ -38,6 +51,8 @@ export type ReplayResult =
   | { status: 'still-quarantined'; leadId: string; reason: { code: string; message: string } }
   | { status: 'not-found'; leadId: string }
   | { status: 'in-progress'; leadId: string }
+  /** Its person was erased after it arrived: not published, and the entry removed (it is that person's data). */
+  | { status: 'erased'; leadId: string; erasedAt: string }
   | { status: 'unknown-source'; leadId: string; source: string };
 
 /** How long a replay may hold its claim before another may take over (a crashed CLI, say). */
@@ -62,9 +77,18 @@ export function createReplay(deps: ReplayDependencies): (leadId: string) => Prom
     responseHook: (response) => ({ ...(response as object), before: true }),
   });
   const publishOnce = makeIdempotent(
-    async (lead: Lead): Promise<{ published: true; before?: boolean }> => {
+    async (
+      mapped: Lead,
+    ): Promise<{ published: true; before?: boolean; personId?: string; mergedFrom?: string }> => {
+      // In the idempotent step, as on ingest: a replay that publishes twice is one that resolved once.
+      const { lead, mergedFrom } = await withPerson(deps.persons, mapped);
       await deps.publish([leadReceived(lead, now())]);
-      return { published: true };
+      // Only ids go into the idempotency record, never the lead's fields.
+      return {
+        published: true,
+        ...(lead.personId ? { personId: lead.personId } : {}),
+        ...(mergedFrom ? { mergedFrom } : {}),
+      };
     },
     { persistenceStore: deps.idempotencyStore, config, keyPrefix: 'leadpipe-replay' },
   );
@@ -92,8 +116,14 @@ export function createReplay(deps: ReplayDependencies): (leadId: string) => Prom
       return { status: 'still-quarantined', leadId, reason: outcome.problem };
     }
 
+    const erasedAt = deps.tombstones ? await erasedBefore(deps.tombstones, outcome.lead) : undefined;
+    if (erasedAt !== undefined) {
+      await deps.quarantine.remove(leadId);
+      return { status: 'erased', leadId, erasedAt };
+    }
+
     config.registerLambdaContext(claimContext(leadId));
-    let published: { before?: boolean };
+    let published: { before?: boolean; personId?: string; mergedFrom?: string };
     try {
       published = await publishOnce(outcome.lead);
     } catch (error) {
@@ -103,7 +133,7 @@ export function createReplay(deps: ReplayDependencies): (leadId: string) => Prom
     await deps.quarantine.remove(leadId);
     if (!published.before) {
       const at = now().toISOString();
-      const { lead } = outcome;
+      const lead = published.personId ? { ...outcome.lead, personId: published.personId } : outcome.lead;
       await record([
         // The webhook's own arrival again, now with who it names: kept once, and searchable by them.
         {
@@ -118,7 +148,7 @@ export function createReplay(deps: ReplayDependencies): (leadId: string) => Prom
           contact: contactOf(lead),
         },
         { leadId, at, kind: 'replayed', by: deps.ledger?.by ?? 'unknown', outcome: 'published' },
-        mappedEvent(lead, at, true),
+        mappedEvent(lead, at, { replay: true, mergedFrom: published.mergedFrom }),
         {
           leadId,
           at,

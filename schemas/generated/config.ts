@@ -25,7 +25,15 @@ export type SecretRef = string;
  * A reference to a secret, never the secret itself: env:NAME (local), secretsmanager:NAME[#json-key] or ssm:/path (AWS).
  */
 export type SecretRef1 = string;
+/**
+ * A reference to a secret, never the secret itself: env:NAME (local), secretsmanager:NAME[#json-key] or ssm:/path (AWS).
+ */
+export type SecretRef2 = string;
 export type DestinationConfig = HubspotDestination | SalesforceDestination | SlackDestination;
+/**
+ * How a later submission of the same person changes a CRM field that the record already has: `always` the latest non-empty value wins, `ifEmpty` only an empty field (or a required-field placeholder) is filled, `never` leadpipe sets it on create only. An empty value never blanks a field.
+ */
+export type FieldPolicy = 'always' | 'ifEmpty' | 'never';
 export type SalesforceAuth = SalesforceTokenAuth | SalesforceClientCredentialsAuth;
 
 /**
@@ -160,6 +168,7 @@ export interface SourceConfig {
   verify: VerifyConfig;
   mapping: MappingConfig;
   rateLimit?: IngestRateLimit;
+  enrich?: SourceEnrich;
 }
 /**
  * How a source's webhooks are verified.
@@ -245,6 +254,20 @@ export interface MappingConfig {
   score?: number;
 }
 /**
+ * For senders whose webhooks carry only a reference (Meta lead ads' leadgen change, HubSpot contact.creation): fetch the person's data from the sender's API before the lead is published. Only with the meta or hubspot preset. Without it such webhooks are quarantined (no_contact).
+ */
+export interface SourceEnrich {
+  accessToken: SecretRef2;
+  /**
+   * The API to fetch from (https:, or http: to loopback). Default: https://graph.facebook.com or https://api.hubapi.com; locally, omitted means the built-in sandbox.
+   */
+  baseUrl?: string;
+  /**
+   * How long a fetch that keeps failing for a passing reason (rate limits, outages) is retried before the reference is dead-lettered.
+   */
+  retryHorizonSeconds?: number;
+}
+/**
  * HubSpot contacts, upserted by email through a private app token. Rate limit default: 190 requests per rolling 10 s (Pro/Enterprise private apps).
  */
 export interface HubspotDestination {
@@ -261,7 +284,17 @@ export interface HubspotDestination {
     [k: string]: string;
   };
   /**
-   * Optional, off by default. A contact property (single-line text, created in HubSpot first) that receives the leadpipe lead id, so a person can go from the contact to the lead's log timeline (search the logs for that leadId, then its correlation_id). Contacts are merged by email: the property holds the latest lead's id.
+   * Per CRM field (the vendor's field or property name), how a later submission of the same person may change it. Fields not named keep the vendor's defaults (see the adapter's README).
+   */
+  fieldPolicy?: {
+    [k: string]: FieldPolicy;
+  };
+  /**
+   * The unique contact property (hasUniqueValue) that keys one contact per person; `leadpipe setup hubspot` creates it. Default leadpipe_person_id.
+   */
+  personIdProperty?: string;
+  /**
+   * Optional, off by default. A contact property (single-line text, created in HubSpot first) that receives the leadpipe lead id, so a person can go from the contact to the lead's log timeline (search the logs for that leadId, then its correlation_id). One contact holds every lead of a person: the property holds the latest lead's id.
    */
   leadIdProperty?: string;
   filter?: LeadFilter;
@@ -334,10 +367,20 @@ export interface SalesforceDestination {
    */
   externalIdField?: string;
   /**
+   * Unique External ID text field (Text(39), Unique, External ID) holding the leadpipe person id: one Lead per person. Leads with a person id are read by it (or by email, for Leads made before leadpipe or by hand, which are then adopted), created or updated as fieldPolicy allows, and followed to their Contact once converted.
+   */
+  personIdField?: string;
+  /**
    * Extra lead fields to write, as { leadField: SalesforceField }.
    */
   fields?: {
     [k: string]: string;
+  };
+  /**
+   * Per CRM field (the vendor's field or property name), how a later submission of the same person may change it. Fields not named keep the vendor's defaults (see the adapter's README).
+   */
+  fieldPolicy?: {
+    [k: string]: FieldPolicy;
   };
   /**
    * Optional, off by default. A text field (e.g. Leadpipe_Lead_Id__c, Text(64), created in Salesforce first) that receives the leadpipe lead id, so a person can go from the record to the lead's log timeline (search the logs for that leadId, then its correlation_id). Records are upserted by email: the field holds the latest lead's id.

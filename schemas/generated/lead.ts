@@ -9,6 +9,10 @@ export interface Lead {
    */
   id: string;
   /**
+   * The person this lead is from, resolved at ingest from the normalised email, then the E.164 phone: every lead of one person carries the same id, and each CRM keeps one record per person id. Absent on leads accepted before person identity existed.
+   */
+  personId?: string;
+  /**
    * Name of the configured source that received the webhook.
    */
   source: string;

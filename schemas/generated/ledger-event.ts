@@ -6,6 +6,7 @@
 export type LedgerEvent =
   | LedgerReceived
   | LedgerMapped
+  | LedgerEnriched
   | LedgerQuarantined
   | LedgerRouted
   | LedgerAttempt
@@ -48,6 +49,33 @@ export interface LedgerMapped {
    * Mapped by a replay of the quarantined payload.
    */
   replay?: boolean;
+  /**
+   * The person the lead was resolved to (functions/persons): every lead of one person carries it.
+   */
+  personId?: string;
+  /**
+   * This lead joined two known persons: this one was merged into personId (its earlier leads and CRM records keep the old id; leadpipe does not merge CRM records).
+   */
+  mergedFrom?: string;
+}
+/**
+ * One fetch of a reference-only webhook's person from the sender's API (the enrichment stage `destination`, e.g. enrich:meta) and what it came to. `fetched` is followed by mapped and routed.
+ */
+export interface LedgerEnriched {
+  leadId: string;
+  at: string;
+  kind: 'enriched';
+  /**
+   * The enrichment stage: enrich:meta or enrich:hubspot.
+   */
+  destination: string;
+  attempt: number;
+  outcome: 'fetched' | 'retry' | 'rejected' | 'blocked';
+  retryAfterSeconds?: number;
+  /**
+   * The sender's answer (error codes, never personal data), for anything but fetched.
+   */
+  reason?: string;
 }
 export interface LedgerQuarantined {
   leadId: string;

@@ -529,6 +529,39 @@ export function deliveryQueueContract(
       },
     );
 
+    it('erase deletes the queued messages and dead letters of the person, and leaves the others readable at once', async (context) => {
+      // Prepare: a dead letter and a queued message of Ada (by email, and by phone), one of Grace's each.
+      const fixture = await open(context);
+      const contact = (n: number, email: string, phone: string) =>
+        JSON.stringify({
+          'detail-type': 'lead.received',
+          detail: { lead: { id: `lead_${n}`, email, phone } },
+        });
+      await deadLetterAll(fixture, [
+        contact(1, 'Ada@Example.com', '+14155550101'),
+        contact(2, 'grace@example.com', '+14155550102'),
+      ]);
+      await fixture.send([
+        contact(3, 'other@example.com', '+14155550101'),
+        contact(4, 'grace@example.com', '+14155550102'),
+        'not json at all',
+      ]);
+
+      // Act
+      const erased = await fixture.queue.erase({ email: 'ada@example.com', phone: '+14155550101' });
+      const again = await fixture.queue.erase({ email: 'ada@example.com', phone: '+14155550101' });
+
+      // Assess: what is left is visible again at once, not hidden by the erase's receives.
+      context.expect(erased).toEqual({ queued: 1, deadLetters: 1 });
+      context.expect(again).toEqual({ queued: 0, deadLetters: 0 });
+      const letters = await fixture.queue.peekDeadLetters(10);
+      context.expect(letters.map((letter) => JSON.parse(letter.body).detail.lead.id)).toEqual(['lead_2']);
+      const left = await fixture.queue.receive(10, LONG_SECONDS);
+      context
+        .expect(left.map((message) => message.body).sort())
+        .toEqual([contact(4, 'grace@example.com', '+14155550102'), 'not json at all'].sort());
+    });
+
     if (!options.supportsNonBmp) {
       it('refuses a body with characters outside the BMP (emoji) at send, and keeps nothing: a known peer limitation', async (context) => {
         // Prepare

@@ -527,5 +527,63 @@ export function ledgerContract(name: string, create: LedgerFactory): void {
         },
       );
     });
+
+    describe('erase', () => {
+      it('removes every lead with the email or the phone, with all their events, and leaves the others', async () => {
+        // Prepare: FOUR with a whole life each; 1 and 2 share the email, 1 and 3 the phone.
+        const ledger = await ledgerAt();
+        const lives = FOUR.map((received) => [
+          received,
+          ...deliveredLife(received.leadId, received.at).slice(1),
+        ]);
+        await ledger.append(lives.flat());
+        const eventsOf = (n: number) => (lives[n - 1] ?? []).length;
+
+        // Act
+        const byEmail = await ledger.erase({ email: 'a@example.com' });
+        const byPhone = await ledger.erase({ phone: '+14155550101' });
+        const again = await ledger.erase({ email: 'a@example.com', phone: '+14155550101' });
+
+        // Assess
+        expect(byEmail).toEqual({ leads: 2, events: eventsOf(1) + eventsOf(2) });
+        expect(byPhone).toEqual({ leads: 1, events: eventsOf(3) });
+        expect(again).toEqual({ leads: 0, events: 0 });
+        for (const n of [1, 2, 3]) expect(await ledger.timeline(lead(n))).toBeUndefined();
+        expect(ids((await ledger.search({})).leads)).toEqual([lead(4)]);
+        expect((await ledger.search({ email: 'a@example.com' })).leads).toEqual([]);
+        const recent = await ledger.recent({ since: T0 });
+        expect(recent.every((event) => event.leadId === lead(4))).toBe(true);
+        expect(recent).toHaveLength(eventsOf(4));
+      });
+
+      it('removes leads past the retention too (they are still stored until swept)', async () => {
+        // Prepare
+        const ledger = await ledgerAt(7);
+        await ledger.append(deliveredLife(lead(1), daysBefore(8)));
+        await ledger.append(deliveredLife(lead(2), daysBefore(1)));
+
+        // Act
+        const erased = await ledger.erase({ phone: '+14155550100' });
+
+        // Assess: both leads carry the builder's phone.
+        expect(erased.leads).toBe(2);
+        expect((await ledger.search({})).leads).toEqual([]);
+      });
+
+      it('matches the email however the received event spelled it', async () => {
+        // Prepare
+        const ledger = await ledgerAt();
+        await ledger.append([
+          ledgerEvent.received(lead(1), T0, { contact: { email: 'Ada.Lovelace@Example.COM' } }),
+        ]);
+
+        // Act
+        const erased = await ledger.erase({ email: 'ada.lovelace@example.com' });
+
+        // Assess
+        expect(erased).toEqual({ leads: 1, events: 1 });
+        expect(await ledger.timeline(lead(1))).toBeUndefined();
+      });
+    });
   });
 }

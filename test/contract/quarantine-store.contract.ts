@@ -127,5 +127,64 @@ export function quarantineStoreContract(name: string, create: () => Promise<Quar
       ).toBe(true);
       expect(read?.reason.message).toBe(`no email or phone for ${text}`);
     });
+
+    describe('erase', () => {
+      /** A quarantined body as a sender wrote it: the contact values in its own spelling. */
+      const withBody = (leadId: string, contentType: string, body: string): QuarantinedPayload => ({
+        ...quarantined(leadId, '2026-03-01T00:00:00.000Z'),
+        contentType,
+        body: Buffer.from(body, 'utf8').toString('base64'),
+      });
+
+      it('removes the entries whose payload carries the email or the phone, as the sender spelled them', async () => {
+        // Prepare
+        await fixture.store.put(
+          withBody(
+            'lead_json',
+            'application/json',
+            JSON.stringify({ contact: { mail: ' Ada@Example.com ' } }),
+          ),
+        );
+        await fixture.store.put(
+          withBody('lead_form', 'application/x-www-form-urlencoded', 'tel=%28415%29+555-0101&name=Ada'),
+        );
+        await fixture.store.put(
+          withBody(
+            'lead_text',
+            'application/json',
+            JSON.stringify({ note: 'call me on +1 415 555 0101 please' }),
+          ),
+        );
+        await fixture.store.put(
+          withBody(
+            'lead_other',
+            'application/json',
+            JSON.stringify({ mail: 'grace@example.com', tel: '4155550102' }),
+          ),
+        );
+
+        // Act
+        const byEmail = await fixture.store.erase({ email: 'ada@example.com' }, 'US');
+        const byPhone = await fixture.store.erase({ phone: '+14155550101' }, 'US');
+
+        // Assess
+        expect(byEmail).toBe(1);
+        expect(byPhone).toBe(2);
+        expect((await fixture.store.list()).map((entry) => entry.leadId)).toEqual(['lead_other']);
+        expect(await fixture.store.get('lead_json')).toBeUndefined();
+      });
+
+      it('removes nothing and says 0 when no payload carries the keys', async () => {
+        // Prepare
+        await fixture.store.put(quarantined('lead_a', '2026-03-01T00:00:00.000Z'));
+
+        // Act
+        const erased = await fixture.store.erase({ email: 'nobody@example.com', phone: '+14155550199' });
+
+        // Assess
+        expect(erased).toBe(0);
+        expect(await fixture.store.list()).toHaveLength(1);
+      });
+    });
   });
 }

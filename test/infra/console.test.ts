@@ -196,6 +196,22 @@ describe('the ops console on AWS (settings.console.jwt set)', () => {
         resources: [table],
         condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['leadpipe-replay#*'] } },
       },
+      // A replayed lead's person: the identity items only.
+      {
+        effect: 'Allow',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [table],
+        condition: {
+          'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['personkey#*', 'person#*'] },
+        },
+      },
+      // Erasure tombstones: an erased person's lead is neither replayed nor redriven.
+      {
+        effect: 'Allow',
+        actions: ['dynamodb:GetItem'],
+        resources: [table],
+        condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['tombstone#*'] } },
+      },
       { effect: 'Allow', actions: ['events:PutEvents'], resources: [`${logicalId(synth.pipeline.bus)}.Arn`] },
       // Dead letters: peeked and moved; the queues: depth and the redriven message. No other SQS action.
       {

@@ -88,6 +88,12 @@ describe('IAM: each function reaches only its own table, bus, queues and secrets
           resource: table,
           condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`limiter#${name}#*`] } },
         },
+        // Erasure tombstones, read one by one (an erased person's older leads are dropped).
+        {
+          actions: ['dynamodb:GetItem'],
+          resource: table,
+          condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['tombstone#*'] } },
+        },
         ...(recordsDeliveries
           ? [
               {

@@ -261,7 +261,7 @@ describe('HubSpot adapter against the sandbox, through the SDK', () => {
     });
   });
 
-  it('rejects leads without an email and sends nothing for them', async () => {
+  it('rejects leads with neither a person id nor an email (accepted before person identity) and sends nothing for them', async () => {
     // Prepare
     const { adapter, records } = await start();
     const phoneOnly = buildLead({ email: undefined, phone: '+15555550100' });
@@ -270,7 +270,10 @@ describe('HubSpot adapter against the sandbox, through the SDK', () => {
     const outcome = (await adapter.deliver([phoneOnly])).get(phoneOnly.id);
 
     // Assess
-    expect(outcome).toMatchObject({ status: 'rejected', reason: expect.stringContaining('no email') });
+    expect(outcome).toMatchObject({
+      status: 'rejected',
+      reason: expect.stringContaining('no person id and no email'),
+    });
     expect((await records()).requests.upsertCalls).toBe(0);
   });
 

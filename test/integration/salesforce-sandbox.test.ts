@@ -272,7 +272,8 @@ describe('Salesforce sandbox: sObject Collections upsert', () => {
       errors: [expect.objectContaining({ statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK' })],
     });
     expect(response.body[1].errors[0].statusCode).toBe('INVALID_EMAIL_ADDRESS');
-    expect(stored.body.records).toEqual({ Lead: [] });
+    // Nothing was kept: the org has no Lead at all.
+    expect(stored.body.records.Lead ?? []).toEqual([]);
   });
 
   it.each([
@@ -485,8 +486,150 @@ describe('Salesforce sandbox: reading records and faults', () => {
         tokenRequests: 0,
         queries: 0,
         retrieves: 0,
+        createCalls: 0,
+        updateCalls: 0,
+        conversions: 0,
       },
     });
+  });
+});
+
+const COLLECTIONS = '/services/data/v62.0/composite/sobjects';
+const PERSON = `person_${'1'.repeat(32)}`;
+
+describe('Salesforce sandbox: sObject Collections create and update, conversion', () => {
+  it('creates records of the type each names, and refuses an Id or a repeated unique value', async () => {
+    // Prepare
+    const { call } = await start();
+    const records = [
+      { attributes: { type: 'Lead' }, LastName: 'A', Company: 'C', Leadpipe_Person_Id__c: PERSON },
+      { attributes: { type: 'Lead' }, LastName: 'B', Company: 'C', Leadpipe_Person_Id__c: PERSON },
+      { attributes: { type: 'Lead' }, Id: '00QS00000000001MAA', LastName: 'C', Company: 'C' },
+    ];
+
+    // Act
+    const created = await call(COLLECTIONS, {
+      method: 'POST',
+      body: JSON.stringify({ allOrNone: false, records }),
+    });
+
+    // Assess
+    expect(created.status).toBe(200);
+    expect(created.body[0]).toEqual({ id: expect.stringMatching(/^00Q\w{15}$/), success: true, errors: [] });
+    expect(created.body[1]).toEqual({
+      success: false,
+      errors: [
+        {
+          statusCode: 'DUPLICATE_VALUE',
+          message: `duplicate value found: Leadpipe_Person_Id__c duplicates value on record with id: ${created.body[0].id}`,
+          fields: ['Leadpipe_Person_Id__c'],
+        },
+      ],
+    });
+    expect(created.body[2].errors[0].statusCode).toBe('INVALID_FIELD');
+  });
+
+  it('updates by Id, and says so for an Id it does not have', async () => {
+    // Prepare
+    const { call } = await start();
+    const created = await call(COLLECTIONS, {
+      method: 'POST',
+      body: JSON.stringify({ records: [{ attributes: { type: 'Lead' }, LastName: 'A', Company: 'C' }] }),
+    });
+    const id = created.body[0].id;
+
+    // Act
+    const updated = await call(COLLECTIONS, {
+      method: 'PATCH',
+      body: JSON.stringify({
+        records: [
+          { attributes: { type: 'Lead' }, Id: id, Company: 'Navy', Phone: null },
+          { attributes: { type: 'Lead' }, Id: '00QS0000000000zMAA', Company: 'X' },
+          { attributes: { type: 'Lead' }, Company: 'X' },
+        ],
+      }),
+    });
+    const read = await call(`/services/data/v62.0/sobjects/Lead/${id}`);
+
+    // Assess
+    expect(updated.body.map((result: { success: boolean }) => result.success)).toEqual([true, false, false]);
+    expect(updated.body[1].errors[0]).toEqual({
+      statusCode: 'ENTITY_IS_DELETED',
+      message: 'entity is deleted',
+      fields: [],
+    });
+    expect(updated.body[2].errors[0].statusCode).toBe('MISSING_ARGUMENT');
+    expect(read.body).toMatchObject({ Id: id, Company: 'Navy', IsConverted: false });
+  });
+
+  it('converts a Lead into a Contact that a query reaches through ConvertedContact', async () => {
+    // Prepare
+    const { call, url } = await start();
+    const created = await call(COLLECTIONS, {
+      method: 'POST',
+      body: JSON.stringify({
+        records: [
+          {
+            attributes: { type: 'Lead' },
+            LastName: 'Lovelace',
+            Company: 'Engines',
+            Email: 'ada@example.com',
+            Leadpipe_Person_Id__c: PERSON,
+            Leadpipe_Latest_Source__c: 'typeform',
+          },
+        ],
+      }),
+    });
+    const leadId = created.body[0].id;
+
+    // Act
+    const converted = (await (
+      await fetch(`${url}/__sandbox/convert`, { method: 'POST', body: JSON.stringify({ leadId }) })
+    ).json()) as { contactId: string };
+    const soql = `SELECT Id, IsConverted, ConvertedContactId, ConvertedContact.Email, ConvertedContact.Leadpipe_Latest_Source__c FROM Lead WHERE Leadpipe_Person_Id__c IN ('${PERSON}') OR Email IN ('nobody@example.com')`;
+    const queried = await call(`/services/data/v62.0/query?q=${encodeURIComponent(soql)}`);
+
+    // Assess
+    expect(converted).toEqual({ leadId, contactId: expect.stringMatching(/^003\w{15}$/), success: true });
+    expect(queried.body).toEqual({
+      totalSize: 1,
+      done: true,
+      records: [
+        {
+          attributes: { type: 'Lead', url: `/services/data/v62.0/sobjects/Lead/${leadId}` },
+          Id: leadId,
+          IsConverted: true,
+          ConvertedContactId: converted.contactId,
+          ConvertedContact: {
+            attributes: {
+              type: 'Contact',
+              url: `/services/data/v62.0/sobjects/Contact/${converted.contactId}`,
+            },
+            Email: 'ada@example.com',
+            Leadpipe_Latest_Source__c: 'typeform',
+          },
+        },
+      ],
+    });
+  });
+
+  it('answers null for the relationship of a Lead that was not converted, and refuses an unknown one', async () => {
+    // Prepare
+    const { call, upsert } = await start();
+    await upsert([lead('n@example.com')]);
+
+    // Act
+    const known = await call(
+      `/services/data/v62.0/query?q=${encodeURIComponent('SELECT Id, ConvertedContact.Email FROM Lead')}`,
+    );
+    const unknown = await call(
+      `/services/data/v62.0/query?q=${encodeURIComponent('SELECT Owner.Email FROM Lead')}`,
+    );
+
+    // Assess
+    expect(known.body.records[0].ConvertedContact).toBeNull();
+    expect(unknown.status).toBe(400);
+    expect(unknown.body[0].errorCode).toBe('INVALID_FIELD');
   });
 });
 

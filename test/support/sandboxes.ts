@@ -13,6 +13,9 @@ export interface SalesforceRecords {
   requests: {
     apiCalls: number;
     upsertCalls: number;
+    createCalls: number;
+    updateCalls: number;
+    queries: number;
     upsertedRecords: number;
     failedRecords: number;
     tokenRequests: number;

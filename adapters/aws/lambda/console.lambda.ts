@@ -24,8 +24,10 @@ import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
 import { createSqsDeliveryQueue } from '../delivery-queue.ts';
 import { createIdempotencyStore } from '../idempotency-store.ts';
 import { createDynamoLedger } from '../ledger.ts';
+import { createDynamoPersonDirectory } from '../person-directory.ts';
 import { createLeadPublisher } from '../publisher.ts';
 import { createQuarantineStore } from '../quarantine-store.ts';
+import { createDynamoTombstones } from '../tombstones.ts';
 import { embeddedConfig } from './embedded-config.ts';
 import { readEnvironment } from './environment.ts';
 
@@ -106,6 +108,8 @@ export function createConsoleLambda(options: ConsoleLambdaOptions): ConsoleLambd
   });
   const queues = deliveryQueues(sqs, parseQueueUrls(env.queues));
   const quarantine = createQuarantineStore(dynamodb, env.tableName);
+  const persons = createDynamoPersonDirectory(dynamodb, env.tableName);
+  const tombstones = createDynamoTombstones(dynamodb, env.tableName);
   const publish = createLeadPublisher({ client: eventbridge, busName: env.busName });
   const routes = decideRoutes(config);
   const api = createConsoleApi({
@@ -123,6 +127,8 @@ export function createConsoleLambda(options: ConsoleLambdaOptions): ConsoleLambd
         quarantine,
         idempotencyStore: createIdempotencyStore(dynamodb, env.tableName),
         publish,
+        persons,
+        tombstones,
         ledger: { ledger, logger, by, decideRoutes: routes },
         now,
       })(leadId),
@@ -132,6 +138,7 @@ export function createConsoleLambda(options: ConsoleLambdaOptions): ConsoleLambd
         logger,
         by,
         limit: CONSOLE_REDRIVE_LIMIT,
+        tombstones,
         ...(redrive.messageIds ? { messageIds: redrive.messageIds } : {}),
         now,
       }),

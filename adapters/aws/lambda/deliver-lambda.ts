@@ -16,6 +16,7 @@ import { createDynamoLedger } from '../ledger.ts';
 import { createAlertPublisher } from '../publisher.ts';
 import { sharedLimiters } from '../rate-limiter.ts';
 import { awsSecretResolver, type RefreshableSecretResolver, SECRET_CACHE_SECONDS } from '../secrets.ts';
+import { createDynamoTombstones } from '../tombstones.ts';
 import { embeddedConfig } from './embedded-config.ts';
 import { ENVIRONMENT, readEnvironment } from './environment.ts';
 import { METRIC, type PipelineMetrics, powertoolsMetrics } from './metrics.ts';
@@ -104,6 +105,8 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
         })
       : undefined);
   const delivered = dynamodb && tableName ? createDeliveredStore(dynamodb, tableName) : undefined;
+  // Erasure tombstones live in the pipeline table: an erased person's older leads are dropped.
+  const tombstones = dynamodb && tableName ? createDynamoTombstones(dynamodb, tableName) : undefined;
   const limiter =
     dynamodb && tableName
       ? sharedLimiters({
@@ -144,6 +147,7 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
         queue,
         publishAlerts,
         ...(ledger ? { ledger } : {}),
+        ...(tombstones ? { tombstones } : {}),
         logger,
         onBatch: (summary) => countBatch(metrics, summary),
       }),

@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { LEAD_REFERENCE } from '../../../functions/enrich/reference.ts';
 import type { HttpResult } from '../../../functions/http/middleware.ts';
 import { wireIngest } from '../../../functions/ingest/wiring.ts';
 import { createLogger } from '../../../functions/observability/logger.ts';
@@ -11,7 +12,8 @@ import type { LeadLedger, SecretResolver } from '../../../functions/ports.ts';
 import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
 import { createIdempotencyStore } from '../idempotency-store.ts';
 import { createDynamoLedger } from '../ledger.ts';
-import { createAlertPublisher, createLeadPublisher } from '../publisher.ts';
+import { createDynamoPersonDirectory } from '../person-directory.ts';
+import { createAlertPublisher, createEventPublisher, createLeadPublisher } from '../publisher.ts';
 import { createQuarantineStore } from '../quarantine-store.ts';
 import { awsSecretResolver } from '../secrets.ts';
 import { createShapeStore } from '../shape-store.ts';
@@ -39,8 +41,8 @@ export interface IngestLambdaOptions {
 export type IngestLambda = (event: APIGatewayProxyEventV2, context: Context) => Promise<HttpResult>;
 
 /**
- * The ingest function as deployed: the shared ingest handler wired to DynamoDB (idempotency and
- * quarantine), EventBridge and Secrets Manager / SSM, with correlation ids and EMF metrics.
+ * The ingest function as deployed: the shared ingest handler wired to DynamoDB (idempotency,
+ * quarantine and person identity), EventBridge and Secrets Manager / SSM, with correlation ids and EMF metrics.
  */
 export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
   const env = readEnvironment(['pipeline', 'tableName', 'busName'], options.env);
@@ -50,6 +52,7 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
   const dynamodb = options.dynamodb ?? tracer.captureAWSv3Client(new DynamoDBClient({}));
   const eventbridge = options.eventbridge ?? tracer.captureAWSv3Client(new EventBridgeClient({}));
   const publishOptions = { client: eventbridge, busName: env.busName };
+  const publishReferences = createEventPublisher(publishOptions);
   const ledger = options.ledger ?? ledgerFor(dynamodb, options);
   const handler = wireIngest({
     config: options.config,
@@ -57,7 +60,11 @@ export function createIngestLambda(options: IngestLambdaOptions): IngestLambda {
       idempotency: createIdempotencyStore(dynamodb, env.tableName),
       quarantine: createQuarantineStore(dynamodb, env.tableName),
       shapes: createShapeStore(dynamodb, env.tableName),
+      // In the pipeline table, beside the idempotency records (adapters/aws/person-directory.ts says why).
+      persons: createDynamoPersonDirectory(dynamodb, env.tableName),
       publishLeads: createLeadPublisher(publishOptions),
+      // Reference-only webhooks (Meta leadgen, HubSpot contact.creation), to their enrichment stage's rule.
+      publishReferences: (events) => publishReferences(LEAD_REFERENCE, events),
       publishAlerts: createAlertPublisher({
         ...publishOptions,
         throttle: { repeatMinutes: options.config.settings?.alerts?.repeatMinutes },

@@ -1,3 +1,4 @@
+import { ReferenceOnlyError } from '../../enrich/reference.ts';
 import type { DraftLead, Preset } from '../types.ts';
 import { MappingError } from '../types.ts';
 import { addCustom, assign, describeValue, isRecord, leadFieldFor } from './field-names.ts';
@@ -71,7 +72,7 @@ const CONTACT_PROPERTIES = new Set([
 
 /**
  * Webhooks API events ([{ eventId, subscriptionType, objectId, propertyName?, propertyValue? }]). A
- * contact.creation event carries only the contact's id; contact.propertyChange events on email, phone or names
+ * contact.creation event carries only the contact's id (ReferenceOnlyError: enriched when the source says so); contact.propertyChange events on email, phone or names
  * carry the new value, and the events of one contact in a batch make one lead.
  */
 function webhookEvents(events: Record<string, unknown>[]): DraftLead {
@@ -84,6 +85,24 @@ function webhookEvents(events: Record<string, unknown>[]): DraftLead {
   );
   if (changes.length === 0) {
     const types = [...new Set(events.map((e) => String(e.subscriptionType).slice(0, 40)))].join(', ');
+    const [contactId] = contactIds;
+    // One contact created: a reference the enrichment stage reads the contact's properties by.
+    if (
+      contactIds.size === 1 &&
+      contactId !== undefined &&
+      events.every((e) => e.subscriptionType === 'contact.creation')
+    ) {
+      throw new ReferenceOnlyError(
+        'HubSpot contact.creation events carry only object ids (objectId), not an email or phone: read the contact ' +
+          'through the CRM API; ' +
+          'give the source enrich.accessToken (a private app token) to do so',
+        { sender: 'hubspot', id: contactId },
+        {
+          deliveryId: events.map((e) => String(e.eventId)).join(','),
+          attribution: { externalId: contactId },
+        },
+      );
+    }
     throw new MappingError(
       'no_contact',
       `HubSpot ${types} events carry only object ids (objectId), not an email or phone: subscribe to ` +

@@ -1,3 +1,4 @@
+import { ReferenceOnlyError } from '../../enrich/reference.ts';
 import type { DraftLead, Preset } from '../types.ts';
 import { MappingError } from '../types.ts';
 import { addCustom, assign, describeValue, isRecord, leadFieldFor } from './field-names.ts';
@@ -25,11 +26,21 @@ function leadObject(lead: Record<string, unknown>, deliveryId: unknown): DraftLe
   return draft;
 }
 
+/** The ids a leadgen change names (form, page, ad, ad set), as strings: context for the fetch, never personal data. */
+function idsOf(value: Record<string, unknown>): Record<string, string> {
+  const ids: Record<string, string> = {};
+  for (const key of ['form_id', 'page_id', 'ad_id', 'adgroup_id']) {
+    const id = value[key];
+    if (typeof id === 'string' || typeof id === 'number') ids[key] = String(id);
+  }
+  return ids;
+}
+
 /**
  * Meta lead ads. The page webhook ({ object: "page", entry: [{ changes: [{ field: "leadgen", value }] }] })
  * carries only ids: the lead itself must be fetched from the Graph API with leadgen_id. Without field_data
- * this is MappingError('no_contact') with the leadgen id in `partial.attribution.externalId`, so the quarantined
- * delivery can be enriched and replayed. A Graph API lead object (or a webhook value carrying field_data) maps fully.
+ * this is ReferenceOnlyError (code `no_contact`) carrying the leadgen id: a source with `enrich` settings
+ * hands it to the enrichment stage (functions/enrich/), any other quarantines it. A Graph API lead object (or a webhook value carrying field_data) maps fully.
  */
 export const meta: Preset = (payload) => {
   if (!isRecord(payload)) {
@@ -65,15 +76,13 @@ export const meta: Preset = (payload) => {
   if (!Array.isArray(value.field_data)) {
     const externalId = typeof value.leadgen_id === 'string' ? value.leadgen_id : String(value.leadgen_id);
     const formId = typeof value.form_id === 'string' ? value.form_id : undefined;
-    throw new MappingError(
-      'no_contact',
+    throw new ReferenceOnlyError(
       'Meta leadgen webhooks carry only ids (leadgen_id, form_id, ad_id): fetch the lead from the Graph API ' +
-        '(GET /{leadgen_id}) to get its field_data',
+        '(GET /{leadgen_id}) to get its field_data; give the source enrich.accessToken (a Page access token) to do so',
+      { sender: 'meta', id: externalId, context: idsOf(value) },
       {
-        partial: {
-          deliveryId: externalId,
-          attribution: formId === undefined ? { externalId } : { externalId, formId },
-        },
+        deliveryId: externalId,
+        attribution: formId === undefined ? { externalId } : { externalId, formId },
       },
     );
   }

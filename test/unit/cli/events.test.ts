@@ -114,6 +114,23 @@ describe('viewOf', () => {
     expect(retry.detail).toBe('HubSpot answered 503, next attempt in 30 s');
     expect(delivered.detail).toBe('record 00Q1, https://example.my.salesforce.com/00Q1');
   });
+
+  it("names a mapped lead's person, and the person it was merged from", () => {
+    // Act
+    const mapped = viewOf({
+      leadId: LEAD,
+      at: AT,
+      kind: 'mapped',
+      fields: ['email', 'phone'],
+      personId: 'person_0123456789abcdef0123456789abcdef',
+      mergedFrom: 'person_fedcba9876543210fedcba9876543210',
+    });
+
+    // Assess
+    expect(mapped.detail).toBe(
+      'email, phone; person person_0123456789abcdef0123456789abcdef; merged from person_fedcba9876543210fedcba9876543210',
+    );
+  });
 });
 
 describe('feedLine', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   DAILY_LIMIT_RETRY_MS,
   describeError,
+  isMissingIdProperty,
   isWholeBatchPropertyError,
   parseErrorBody,
   rateLimitWait,
@@ -108,5 +109,37 @@ describe('isWholeBatchPropertyError', () => {
 
     // Assess
     expect(whole).toBe(expected);
+  });
+});
+
+describe('isMissingIdProperty', () => {
+  it.each([
+    [
+      'HubSpot’s refusal naming the property',
+      'Unable to perform update/upsert by non-unique 0-1 property leadpipe_person_id in portal ID 12345',
+      true,
+    ],
+    [
+      'the same refusal of a read',
+      'Unable to perform read by non-unique 0-1 property leadpipe_person_id in portal ID 1',
+      true,
+    ],
+    [
+      'a refusal naming another property',
+      'Unable to perform update/upsert by non-unique 0-1 property email',
+      false,
+    ],
+    [
+      'a longer name that starts alike',
+      'Unable to perform read by non-unique 0-1 property leadpipe_person_id_old',
+      false,
+    ],
+    ['another validation error', 'Property values were not valid', false],
+  ])('%s', (_case, message, expected) => {
+    // Act
+    const missing = isMissingIdProperty({ message, category: 'VALIDATION_ERROR' }, 'leadpipe_person_id');
+
+    // Assess
+    expect(missing).toBe(expected);
   });
 });

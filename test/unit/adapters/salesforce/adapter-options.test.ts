@@ -32,6 +32,16 @@ describe('createSalesforceAdapter options', () => {
       { externalIdField: 'Email Key' },
       'externalIdField must be a field API name',
     ],
+    [
+      'a person id field that is no API name',
+      { personIdField: "Person'Id" },
+      'personIdField must be a field API name',
+    ],
+    [
+      'a field policy for a field that is no API name',
+      { fieldPolicy: { 'Last Name': 'always' as const } },
+      'fieldPolicy["Last Name"] must name a field API name',
+    ],
     ['a zero timeout', { timeoutMs: 0 }, 'timeoutMs must be > 0'],
     [
       'a mapped field that is no API name',

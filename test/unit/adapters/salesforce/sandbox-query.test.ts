@@ -1,18 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { parseQuery } from '../../../../adapters/salesforce/sandbox-query.ts';
+import { type Condition, matches, parseQuery } from '../../../../adapters/salesforce/sandbox-query.ts';
 
 describe('parseQuery', () => {
   it.each([
-    ['SELECT Id FROM Lead', { fields: ['Id'], object: 'Lead', where: [], limit: undefined }],
+    ['SELECT Id FROM Lead', { fields: ['Id'], object: 'Lead', where: undefined, limit: undefined }],
     [
       "select Id, Email from Lead where Email_Key__c = 'o\\'neil@example.com' and IsDeleted = false limit 3",
       {
         fields: ['Id', 'Email'],
         object: 'Lead',
-        where: [
-          { field: 'Email_Key__c', value: "o'neil@example.com" },
-          { field: 'IsDeleted', value: false },
-        ],
+        where: {
+          and: [
+            { field: 'Email_Key__c', op: '=', value: "o'neil@example.com" },
+            { field: 'IsDeleted', op: '=', value: false },
+          ],
+        },
         limit: 3,
       },
     ],
@@ -21,10 +23,31 @@ describe('parseQuery', () => {
       {
         fields: ['Id'],
         object: 'Lead',
-        where: [
-          { field: 'Lead_Score__c', value: 70 },
-          { field: 'Phone', value: null },
-        ],
+        where: {
+          and: [
+            { field: 'Lead_Score__c', op: '=', value: 70 },
+            { field: 'Phone', op: '=', value: null },
+          ],
+        },
+        limit: undefined,
+      },
+    ],
+    [
+      "SELECT Id, ConvertedContact.Email FROM Lead WHERE Leadpipe_Person_Id__c IN ('person_a', 'person_b') OR (Email IN ('x@example.com') AND IsConverted = true)",
+      {
+        fields: ['Id', 'ConvertedContact.Email'],
+        object: 'Lead',
+        where: {
+          or: [
+            { field: 'Leadpipe_Person_Id__c', op: 'IN', values: ['person_a', 'person_b'] },
+            {
+              and: [
+                { field: 'Email', op: 'IN', values: ['x@example.com'] },
+                { field: 'IsConverted', op: '=', value: true },
+              ],
+            },
+          ],
+        },
         limit: undefined,
       },
     ],
@@ -40,6 +63,8 @@ describe('parseQuery', () => {
     'SELECT FROM Lead',
     'SELECT Id, FROM Lead',
     "SELECT Id FROM Lead WHERE Email LIKE 'a%'",
+    "SELECT Id FROM Lead WHERE Email IN ('a@example.com'",
+    "SELECT Id FROM Lead WHERE (Email = 'a@example.com'",
     'DELETE Lead',
   ])('explains what it cannot parse: %s', (soql) => {
     // Prepare, Act
@@ -47,5 +72,41 @@ describe('parseQuery', () => {
 
     // Assess
     expect(typeof query).toBe('string');
+  });
+});
+
+const CONDITION_CASES: [Condition, boolean][] = [
+  [{ field: 'Email', op: 'IN', values: ['A@Example.com', 'b@example.com'] }, true],
+  [{ field: 'Email', op: 'IN', values: ['c@example.com'] }, false],
+  [
+    {
+      or: [
+        { field: 'Phone', op: '=', value: null },
+        { field: 'Email', op: '=', value: 'nope' },
+      ],
+    },
+    true,
+  ],
+  [
+    {
+      and: [
+        { field: 'Phone', op: '=', value: null },
+        { field: 'Email', op: '=', value: 'nope' },
+      ],
+    },
+    false,
+  ],
+];
+
+describe('matches', () => {
+  it.each(CONDITION_CASES)('evaluates %j to %s', (condition, expected) => {
+    // Prepare
+    const record: Record<string, unknown> = { Email: 'a@example.com' };
+
+    // Act
+    const result = matches(condition, (field) => record[field]);
+
+    // Assess
+    expect(result).toBe(expected);
   });
 });

@@ -4,6 +4,7 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import { BasePersistenceLayer, type IdempotencyRecord } from '@aws-lambda-powertools/idempotency/persistence';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { payloadMatches } from '../../../../functions/erasure/match.ts';
 import type {
   AlertPublisher,
   LeadPublisher,
@@ -61,6 +62,11 @@ export function memoryQuarantine(): QuarantineStore & { entries: Map<string, Qua
     get: async (leadId) => entries.get(leadId),
     list: async () => [...entries.values()].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)),
     remove: async (leadId) => void entries.delete(leadId),
+    erase: async (match, phoneRegion) => {
+      const erased = [...entries.values()].filter((entry) => payloadMatches(entry, match, phoneRegion));
+      for (const entry of erased) entries.delete(entry.leadId);
+      return erased.length;
+    },
   };
 }
 

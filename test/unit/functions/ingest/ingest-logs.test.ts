@@ -38,6 +38,7 @@ describe('ingest logs', () => {
         get: async () => undefined,
         list: async () => [],
         remove: async () => undefined,
+        erase: async () => 0,
       },
     });
     const json = (value: unknown) => JSON.stringify(value);
