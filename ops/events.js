@@ -15,6 +15,8 @@ export function summary(event) {
       return event.matched.length ? `to ${event.matched.join(', ')}` : 'no destination matched';
     case 'attempt':
       return attemptSummary(event);
+    case 'enriched':
+      return `${event.destination}, attempt ${event.attempt}: ${event.outcome}${event.reason ? ` (${event.reason})` : ''}`;
     case 'dead-lettered':
       return `at ${event.destination} after ${event.attempts} attempt${event.attempts === 1 ? '' : 's'}: ${event.reason}`;
     case 'redriven':
@@ -121,6 +123,17 @@ export function eventFacts(event) {
         ],
         ['Reason', event.reason, { wide: true }],
       ]);
+    case 'enriched':
+      return details([
+        ['Stage', event.destination],
+        ['Attempt', String(event.attempt)],
+        ['Outcome', event.outcome === 'fetched' ? "fetched the person's data" : event.outcome],
+        [
+          'Retry after',
+          event.retryAfterSeconds !== undefined ? duration(event.retryAfterSeconds) : undefined,
+        ],
+        ['Reason', event.reason, { wide: true }],
+      ]);
     case 'dead-lettered':
       return details([
         ['Destination', event.destination],
@@ -156,6 +169,8 @@ export function eventTitle(event) {
       return 'Routed';
     case 'attempt':
       return `Attempt at ${event.destination}`;
+    case 'enriched':
+      return `Fetch from ${event.destination.replace(/^enrich:/, '')}`;
     case 'dead-lettered':
       return `Dead-lettered at ${event.destination}`;
     case 'redriven':

@@ -6,6 +6,7 @@ import { h } from './dom.js';
 const MARKERS = {
   accepted: { glyph: '↓', label: 'Accepted', tone: 'info' },
   mapped: { glyph: '≡', label: 'Mapped', tone: 'muted' },
+  fetched: { glyph: '⇣', label: 'Fetched', tone: 'info' },
   quarantined: { glyph: '⚠', label: 'Quarantined', tone: 'warn' },
   routed: { glyph: '→', label: 'Routed', tone: 'muted' },
   delivered: { glyph: '✓', label: 'Delivered', tone: 'ok' },
@@ -29,6 +30,7 @@ export function eventMarkerKey(event) {
     case 'received':
       return 'accepted';
     case 'attempt':
+    case 'enriched':
       return event.outcome;
     case 'replayed':
       return event.outcome === 'published' ? 'replayed' : 'still-quarantined';

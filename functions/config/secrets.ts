@@ -47,6 +47,8 @@ export function secretRefsOf(config: LeadpipeConfig): { path: string; ref: strin
       refs.push({ path: `sources.${name}.verify.secrets[${index}]`, ref });
     if (source.verify.verifyToken)
       refs.push({ path: `sources.${name}.verify.verifyToken`, ref: source.verify.verifyToken });
+    if (source.enrich)
+      refs.push({ path: `sources.${name}.enrich.accessToken`, ref: source.enrich.accessToken });
   }
   for (const [name, destination] of Object.entries(config.destinations)) {
     const at = `destinations.${name}`;

@@ -25,6 +25,18 @@ describe('the README', () => {
     expect(Object.keys(config.destinations)).toEqual(['hubspot', 'salesforce', 'slack']);
   });
 
+  it('shows a Meta lead ads source, fetched through the Graph API, that leadpipe accepts as written', () => {
+    // Prepare
+    const [sources] = yamlBlocks('Senders');
+    const withDestination = `${sources}destinations:\n  hubspot: { type: hubspot, accessToken: env:HUBSPOT_TOKEN }\n`;
+
+    // Act
+    const config = parseConfig(withDestination, 'README.md', pipelineChecks);
+
+    // Assess
+    expect(config.sources.meta?.enrich?.accessToken).toBe('env:META_PAGE_TOKEN');
+  });
+
   it('shows the two commands a new user runs', () => {
     expect(readme).toContain('npm ci && npm start');
     expect(readme).toContain('npm test');

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { SecretNotFoundError } from '../../../../functions/config/errors.ts';
-import { cachingSecretResolver, envSecretResolver } from '../../../../functions/config/secrets.ts';
+import {
+  cachingSecretResolver,
+  envSecretResolver,
+  secretRefsOf,
+} from '../../../../functions/config/secrets.ts';
+import type { LeadpipeConfig } from '../../../../schemas/generated/config.ts';
 
 describe('envSecretResolver', () => {
   it('resolves env:NAME from the given environment', async () => {
@@ -116,5 +121,32 @@ describe('cachingSecretResolver', () => {
     expect(failure).toBeInstanceOf(SecretNotFoundError);
     expect(retried).toBe('value-2');
     expect(inner.calls).toEqual(['env:A', 'env:A']);
+  });
+});
+
+describe('secretRefsOf', () => {
+  it("lists every reference a config holds with its path, a source's enrichment token included", () => {
+    // Prepare
+    const config: LeadpipeConfig = {
+      sources: {
+        meta: {
+          verify: { scheme: 'meta', secrets: ['env:META_APP_SECRET'], verifyToken: 'env:META_VERIFY_TOKEN' },
+          mapping: { preset: 'meta' },
+          enrich: { accessToken: 'env:META_PAGE_TOKEN' },
+        },
+      },
+      destinations: { hubspot: { type: 'hubspot', accessToken: 'env:HUBSPOT_TOKEN' } },
+    };
+
+    // Act
+    const refs = secretRefsOf(config);
+
+    // Assess
+    expect(refs).toEqual([
+      { path: 'sources.meta.verify.secrets[0]', ref: 'env:META_APP_SECRET' },
+      { path: 'sources.meta.verify.verifyToken', ref: 'env:META_VERIFY_TOKEN' },
+      { path: 'sources.meta.enrich.accessToken', ref: 'env:META_PAGE_TOKEN' },
+      { path: 'destinations.hubspot.accessToken', ref: 'env:HUBSPOT_TOKEN' },
+    ]);
   });
 });
