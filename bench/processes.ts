@@ -20,7 +20,12 @@ const children: ChildProcess[] = [];
 export function startTarget(name: string, args: string[], env: Record<string, string>): Promise<Target> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // NODE_OPTIONS passes through, so `NODE_OPTIONS=--cpu-prof npm run bench:…` profiles the target too.
+    env: {
+      PATH: process.env.PATH ?? '',
+      ...(process.env.NODE_OPTIONS ? { NODE_OPTIONS: process.env.NODE_OPTIONS } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

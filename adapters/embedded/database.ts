@@ -103,15 +103,17 @@ CREATE INDEX IF NOT EXISTS ledger_leads_email ON ledger_leads (email, received_a
 CREATE INDEX IF NOT EXISTS ledger_leads_phone ON ledger_leads (phone, received_at, lead_id) WHERE phone IS NOT NULL;
 CREATE INDEX IF NOT EXISTS ledger_leads_correlation ON ledger_leads (correlation_id, received_at, lead_id);
 CREATE INDEX IF NOT EXISTS ledger_leads_source ON ledger_leads (source, received_at, lead_id);
+-- Keyed by event_key, which starts with the event's time (fixed-width ISO 8601, UTC): key order is
+-- time order, so the table itself serves the feed and the sweep, and an event costs two b-tree
+-- inserts (the table and the per-lead index) on the ingest path, not four.
 CREATE TABLE IF NOT EXISTS ledger_events (
-  event_key TEXT NOT NULL UNIQUE,     -- <at>#<lead id>#<kind>#<destination|->#<attempt|->: the event's identity
+  event_key TEXT PRIMARY KEY,         -- <at>#<lead id>#<kind>#<destination|->#<attempt|->: the event's identity
   lead_id TEXT NOT NULL,
   at TEXT NOT NULL,                   -- ISO 8601, UTC, milliseconds
   kind TEXT NOT NULL,
   body TEXT NOT NULL                  -- JSON LedgerEvent, as appended
-) STRICT;
-CREATE INDEX IF NOT EXISTS ledger_events_at ON ledger_events (at, event_key);
-CREATE INDEX IF NOT EXISTS ledger_events_lead ON ledger_events (lead_id, at, event_key);
+) STRICT, WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS ledger_events_lead ON ledger_events (lead_id, event_key);
 -- Person identity (adapters/embedded/person-directory.ts): no expiry, only erasure removes it.
 CREATE TABLE IF NOT EXISTS persons (
   person_id TEXT PRIMARY KEY,

@@ -163,7 +163,7 @@ export function readTimeline(
 
 function eventsOf(database: EmbeddedDatabase, leadId: string, horizon: string): LedgerEvent[] {
   const rows = database
-    .statement('SELECT body FROM ledger_events WHERE lead_id = ? AND at >= ? ORDER BY at, event_key')
+    .statement('SELECT body FROM ledger_events WHERE lead_id = ? AND event_key >= ? ORDER BY event_key')
     .all(leadId, horizon) as unknown as { body: string }[];
   return rows.map((row) => JSON.parse(row.body) as LedgerEvent);
 }
@@ -264,7 +264,7 @@ export function readRecent(
 ): LedgerEvent[] {
   const from = ledgerTime(since);
   const rows = database
-    .statement('SELECT body FROM ledger_events WHERE at >= ? ORDER BY at, event_key LIMIT ?')
+    .statement('SELECT body FROM ledger_events WHERE event_key >= ? ORDER BY event_key LIMIT ?')
     .all(from > horizon ? from : horizon, recentLimit(limit)) as unknown as { body: string }[];
   return inTimelineOrder(rows.map((row) => JSON.parse(row.body) as LedgerEvent));
 }
@@ -295,7 +295,7 @@ export function removeExpiredLedger(
         .run(ids).changes;
       const olderEvents = database
         .statement(
-          'DELETE FROM ledger_events WHERE rowid IN (SELECT rowid FROM ledger_events WHERE at < ? ORDER BY at LIMIT ?)',
+          'DELETE FROM ledger_events WHERE event_key IN (SELECT event_key FROM ledger_events WHERE event_key < ? ORDER BY event_key LIMIT ?)',
         )
         .run(cutoff, REMOVE_CHUNK).changes;
       return { leads: Number(leads), theirEvents: Number(theirEvents), olderEvents: Number(olderEvents) };

@@ -144,6 +144,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
       }),
       reset: () => {
         contacts.clear();
+        contactsChanged();
         properties.reset();
         sentByToken.clear();
         nextId = FIRST_CONTACT_ID;
@@ -178,16 +179,28 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
       return response;
     };
 
+  /**
+   * Per property, each value's first contact: built on the first lookup after a write, so a batch
+   * read of 100 is not 100 scans of every contact (the sandbox runs in the host's process, and a
+   * benchmark's ingest figures would pay for them).
+   */
+  const byValue = new Map<string, Map<string, StoredContact>>();
+  const contactsChanged = () => byValue.clear();
+
   /** The contact holding `value` in `idProperty` (email case-insensitively, hs_object_id by id). */
   function findBy(idProperty: string, value: string): StoredContact | undefined {
     if (idProperty === 'hs_object_id') return contacts.get(value);
-    const wanted = idProperty === 'email' ? value.toLowerCase() : value;
-    for (const contact of contacts.values()) {
-      const held = contact.properties[idProperty];
-      if (held !== undefined && (idProperty === 'email' ? held.toLowerCase() : held) === wanted)
-        return contact;
+    const fold = (text: string) => (idProperty === 'email' ? text.toLowerCase() : text);
+    let index = byValue.get(idProperty);
+    if (!index) {
+      index = new Map();
+      for (const contact of contacts.values()) {
+        const held = contact.properties[idProperty];
+        if (held !== undefined && !index.has(fold(held))) index.set(fold(held), contact);
+      }
+      byValue.set(idProperty, index);
     }
-    return undefined;
+    return index.get(fold(value));
   }
 
   /** HubSpot's refusal of a batch keyed by a property that is not unique (or does not exist). */
@@ -237,6 +250,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
     const at = new Date(now()).toISOString();
     const values = { ...written };
     if (values.email !== undefined) values.email = values.email.toLowerCase();
+    contactsChanged();
     if (existing) {
       Object.assign(existing.properties, values, { lastmodifieddate: at });
       existing.updatedAt = at;
@@ -641,6 +655,7 @@ export function createHubspotSandbox(options: HubspotSandboxOptions = {}): Sandb
       });
     }
     contacts.delete(contact.id);
+    contactsChanged();
     return { status: 204 };
   }
   sandbox.route('POST', '/crm/v3/objects/contacts/gdpr-delete', api(gdprDelete));

@@ -178,10 +178,15 @@ export function soqlString(value: string): string {
 /**
  * A SOQL query as the `q` parameter, encoded no more than a query string needs (`,` and `@` are
  * allowed there, a space may be `+`, as Salesforce's own examples write it): the URI is what limits
- * how many persons one lookup can hold.
+ * how many persons one lookup can hold. `'` is sent as `%27`, as the WHATWG URL parser (fetch, and
+ * so every HTTP client here) rewrites it in a query anyway: the length measured is the length sent.
  */
 export function encodeSoql(soql: string): string {
-  return encodeURIComponent(soql).replace(/%2C/g, ',').replace(/%40/g, '@').replace(/%20/g, '+');
+  return encodeURIComponent(soql)
+    .replace(/%2C/g, ',')
+    .replace(/%40/g, '@')
+    .replace(/%20/g, '+')
+    .replace(/'/g, '%27');
 }
 
 export interface PersonKey {
