@@ -1,5 +1,6 @@
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsDeliveryQueue } from '../adapters/aws/delivery-queue.ts';
+import { enrichedSenders, stageName } from '../functions/enrich/reference.ts';
 import type { DeliveryQueue, LeadLedger, TombstoneStore } from '../functions/ports.ts';
 import { openEmbeddedStore } from '../local/embedded-store.ts';
 import type { LeadpipeConfig } from '../schemas/generated/config.ts';
@@ -23,8 +24,8 @@ export interface OpenQueue {
  * running (a running host picks redriven messages up within a second).
  */
 export function localDeliveryQueue(config: LeadpipeConfig, destination: string, dataDir: string): OpenQueue {
-  if (!Object.hasOwn(config.destinations, destination)) {
-    const known = Object.keys(config.destinations);
+  const known = queueNames(config);
+  if (!known.includes(destination)) {
     throw new CliError(
       `The config has no destination "${destination}"${didYouMean(destination, known)}. Destinations: ${known.join(', ') || 'none'}`,
     );
@@ -39,8 +40,24 @@ export function localDeliveryQueue(config: LeadpipeConfig, destination: string, 
   };
 }
 
+/**
+ * Every queue with a dead-letter queue the config makes: its destinations, then one enrichment
+ * stage per sender some source enriches from (`enrich:meta`, `enrich:hubspot`).
+ */
+export function queueNames(config: LeadpipeConfig): string[] {
+  return [...Object.keys(config.destinations), ...enrichedSenders(config).map(stageName)];
+}
+
+/**
+ * The SQS queue name of a destination or stage: `<prefix>-<destination>`, the stage `enrich:meta`
+ * as infra/enrich-stage.ts names it, `<prefix>-enrich-meta` (a queue name takes no colon).
+ */
+export function awsQueueName(prefix: string, destination: string): string {
+  return `${prefix}-${destination.replace(/^enrich:/, 'enrich-')}`;
+}
+
 export interface AwsQueueOptions {
-  /** Queue names are `<prefix>-<destination>` and `<prefix>-<destination>-dlq`; default 'leadpipe'. */
+  /** Queue names are `<prefix>-<destination>` and `<prefix>-<destination>-dlq` (see awsQueueName); default 'leadpipe'. */
   prefix?: string;
   region?: string;
   /** Injectable for tests; default a client using the default credential chain. */
@@ -62,7 +79,7 @@ export async function awsDeliveryQueue(
       ...(options.region ? { region: options.region } : {}),
       ...(endpointFromEnv ? { useQueueUrlAsEndpoint: false } : {}),
     });
-  const name = `${prefix}-${destination}`;
+  const name = awsQueueName(prefix, destination);
   try {
     const [queueUrl, deadLetterQueueUrl] = await Promise.all([
       queueUrlFor(sqs, name),

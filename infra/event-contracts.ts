@@ -5,6 +5,7 @@
 // (scripts/check-schema-compat.ts) both build on them.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { LEAD_REFERENCE } from '../functions/enrich/reference.ts';
 import { EVENT_SOURCE, LEAD_RECEIVED, OPS_ALERT } from '../functions/routing/rules.ts';
 
 /** A JSON Schema document or subschema, as parsed JSON. */
@@ -25,6 +26,11 @@ export const EVENT_CONTRACTS: readonly EventContract[] = [
     detailType: LEAD_RECEIVED,
     file: 'lead-received.event.schema.json',
     registryName: `${EVENT_SOURCE}@LeadReceived`,
+  },
+  {
+    detailType: LEAD_REFERENCE,
+    file: 'lead-reference.event.schema.json',
+    registryName: `${EVENT_SOURCE}@LeadReference`,
   },
   { detailType: OPS_ALERT, file: 'ops-alert.event.schema.json', registryName: `${EVENT_SOURCE}@OpsAlert` },
 ];

@@ -11,7 +11,7 @@ import {
 export interface EventSchemasProps {
   /** Name prefix: the registry is `<prefix>-events`. */
   readonly prefix: string;
-  /** The events to register. @default EVENT_CONTRACTS (lead.received and ops.alert) */
+  /** The events to register. @default EVENT_CONTRACTS (lead.received, lead.reference and ops.alert) */
   readonly events?: readonly EventContract[];
   /** Where the schemas are read from, by `$id`. @default the project's schemas/ folder */
   readonly load?: (url: string) => JsonSchema;

@@ -19,6 +19,7 @@ const generated = join(root, 'schemas', 'generated');
 const schemas = [
   ['lead.schema.json', 'lead.ts'],
   ['lead-received.event.schema.json', 'lead-received-event.ts'],
+  ['lead-reference.event.schema.json', 'lead-reference-event.ts'],
   ['config.schema.json', 'config.ts'],
   ['ops-alert.event.schema.json', 'ops-alert-event.ts'],
   ['ledger-event.schema.json', 'ledger-event.ts'],
@@ -47,6 +48,11 @@ const VALIDATOR_MODULES: readonly ValidatorModule[] = [
         schema: 'lead-received.event.schema.json',
         type: 'LeadReceivedEvent',
         from: './lead-received-event.ts',
+      },
+      validateLeadReference: {
+        schema: 'lead-reference.event.schema.json',
+        type: 'LeadReferenceEvent',
+        from: './lead-reference-event.ts',
       },
       validateOpsAlert: {
         schema: 'ops-alert.event.schema.json',

@@ -1,3 +1,4 @@
+import { LEAD_REFERENCE } from '../enrich/reference.ts';
 import type { StoredDeadLetter } from '../ports.ts';
 import { LEAD_RECEIVED, OPS_ALERT } from '../routing/rules.ts';
 
@@ -44,13 +45,25 @@ export function describeDeadLetter(stored: StoredDeadLetter): DeadLetter {
 }
 
 function parseEnvelope(body: string): { kind: DeadLetter['kind']; leadId?: string; source?: string } {
-  let envelope: { 'detail-type'?: unknown; detail?: { lead?: { id?: unknown; source?: unknown } } };
+  let envelope: {
+    'detail-type'?: unknown;
+    detail?: { source?: unknown; lead?: { id?: unknown; source?: unknown } };
+  };
   try {
     envelope = JSON.parse(body);
   } catch {
     return { kind: 'unreadable' };
   }
   if (envelope?.['detail-type'] === OPS_ALERT) return { kind: 'ops-alert' };
+  // An enrichment stage's letter (enrich:meta): the lead id ingest answered with; its source sits on the event.
+  if (envelope?.['detail-type'] === LEAD_REFERENCE && envelope.detail?.lead) {
+    const { lead, source } = envelope.detail;
+    return {
+      kind: 'lead',
+      ...(typeof lead.id === 'string' ? { leadId: lead.id } : {}),
+      ...(typeof source === 'string' ? { source } : {}),
+    };
+  }
   const lead = envelope?.['detail-type'] === LEAD_RECEIVED ? envelope.detail?.lead : undefined;
   if (!lead) return { kind: 'unreadable' };
   return {

@@ -1,5 +1,7 @@
 import type { LeadpipeConfig, SourceConfig } from '../../schemas/generated/config.ts';
-import type { Lead } from '../../schemas/generated/lead.ts';
+import type { LeadReferenceEvent as GeneratedLeadReferenceEvent } from '../../schemas/generated/lead-reference-event.ts';
+import { validateLeadReference } from '../../schemas/generated/validators.js';
+import { describeErrors } from '../../schemas/validate.ts';
 import { MappingError } from '../mapping/types.ts';
 import { EVENT_SOURCE, type RoutingRule } from '../routing/rules.ts';
 import type { ReferenceSender, SenderReference } from './types.ts';
@@ -24,19 +26,11 @@ export class ReferenceOnlyError extends MappingError {
   }
 }
 
-/** The lead.reference event detail: what the stage needs to fetch, map and publish the lead ingest answered for. */
-export interface LeadReferenceEvent {
-  event_id: string;
-  event_type: typeof LEAD_REFERENCE;
-  source: string;
-  timestamp: string;
-  correlation_id: string;
-  schema_version: 1;
-  traceparent?: string;
-  reference: SenderReference;
-  /** Who the lead will be: the id ingest answered with, and its provenance (never the body). */
-  lead: { id: string; receivedAt: string; raw: NonNullable<Lead['raw']> };
-}
+/**
+ * The lead.reference event detail: what the stage needs to fetch, map and publish the lead ingest
+ * answered for. Generated from schemas/lead-reference.event.schema.json.
+ */
+export type LeadReferenceEvent = GeneratedLeadReferenceEvent;
 
 /** The enrichment stage's queue of a sender: `enrich:meta`, `enrich:hubspot`. */
 export const stageName = (sender: ReferenceSender): string => `enrich:${sender}`;
@@ -70,23 +64,11 @@ export function referenceRules(config: LeadpipeConfig): RoutingRule[] {
   }));
 }
 
-/** The stage event's shape, checked before anything is fetched; a problem, or undefined. */
+/**
+ * The stage event's shape, checked against its schema before anything is fetched: every problem
+ * as `detail.<path>: <what is wrong>`, one per line, or undefined when the event is valid.
+ */
 export function referenceEventProblem(detail: unknown): string | undefined {
-  if (typeof detail !== 'object' || detail === null) return 'detail is not an object';
-  const event = detail as Partial<LeadReferenceEvent>;
-  if (typeof event.source !== 'string') return 'detail.source is missing';
-  const reference = event.reference;
-  if (!reference || (reference.sender !== 'meta' && reference.sender !== 'hubspot'))
-    return 'detail.reference.sender must be meta or hubspot';
-  if (typeof reference.id !== 'string' || reference.id === '') return 'detail.reference.id is missing';
-  const lead = event.lead;
-  if (
-    !lead ||
-    typeof lead.id !== 'string' ||
-    typeof lead.receivedAt !== 'string' ||
-    typeof lead.raw !== 'object'
-  )
-    return 'detail.lead must carry id, receivedAt and raw';
-  if (typeof event.correlation_id !== 'string') return 'detail.correlation_id is missing';
-  return undefined;
+  if (validateLeadReference(detail)) return undefined;
+  return describeErrors(validateLeadReference.errors, 'detail').join('; ');
 }

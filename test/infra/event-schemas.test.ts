@@ -218,7 +218,11 @@ describe('EventSchemas: the registry', () => {
         RegistryName: { 'Fn::GetAtt': [Match.stringLikeRegexp('Registry'), 'RegistryName'] },
       });
     }
-    expect(Object.keys(contents).sort()).toEqual(['leadpipe@LeadReceived', 'leadpipe@OpsAlert']);
+    expect(Object.keys(contents).sort()).toEqual([
+      'leadpipe@LeadReceived',
+      'leadpipe@LeadReference',
+      'leadpipe@OpsAlert',
+    ]);
   });
 
   it('passes cdk-nag', () => {

@@ -212,7 +212,7 @@ describe('schemas/asyncapi.yaml', () => {
         .all()
         .map((message) => message.name())
         .sort(),
-    ).toEqual(['config', 'lead.received', 'ledger', 'ops.alert']);
+    ).toEqual(['config', 'lead.received', 'lead.reference', 'ledger', 'ops.alert']);
   });
 
   it('makes the parser report an error when the document is broken (the check is not vacuous)', async () => {

@@ -21,8 +21,8 @@ describe('generated types and validators', () => {
     );
 
     // Assess
-    // 4 type files, then validators.js/.d.ts and config-validator.js/.d.ts.
-    expect(expected.size).toBe(9);
+    // 6 type files, then validators.js/.d.ts and config-validator.js/.d.ts.
+    expect(expected.size).toBe(10);
     for (const [file, text] of actual) expect(text, file).toBe(expected.get(file as string));
   });
 });

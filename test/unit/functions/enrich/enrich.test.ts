@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { createEnrich } from '../../../../functions/enrich/enrich.ts';
@@ -14,6 +15,9 @@ import { CONFIG } from '../ingest/ingest-setup.ts';
 
 const NOW = Date.parse('2026-12-02T12:00:00Z');
 
+/** A lead id as ingest derives them (`lead_` and 32 hex digits), one per leadgen id. */
+const leadIdOf = (id: string) => `lead_${createHash('md5').update(id).digest('hex')}`;
+
 const reference = (id = '1290384756102938'): LeadReferenceEvent => ({
   event_id: 'e1',
   event_type: 'lead.reference',
@@ -23,13 +27,13 @@ const reference = (id = '1290384756102938'): LeadReferenceEvent => ({
   schema_version: 1,
   reference: { sender: 'meta', id, context: { page_id: '108420175320917', form_id: '830112457296341' } },
   lead: {
-    id: `lead_${id}`,
+    id: leadIdOf(id),
     receivedAt: new Date(NOW - 1000).toISOString(),
     raw: {
       deliveryId: id,
       deliveryIdFrom: 'sender',
       contentType: 'application/json',
-      sha256: 'ab',
+      sha256: 'ab'.repeat(32),
       bytes: 289,
     },
   },
@@ -108,7 +112,7 @@ describe('the enrichment stage', () => {
     expect(result.batchItemFailures).toEqual([]);
     expect(published).toHaveLength(1);
     expect(published[0]?.lead).toMatchObject({
-      id: 'lead_1290384756102938',
+      id: leadIdOf('1290384756102938'),
       source: 'meta',
       email: 'ada@example.com',
       firstName: 'Ada',
@@ -139,7 +143,7 @@ describe('the enrichment stage', () => {
     expect(queue.deadLettered[0]?.reason).toMatch(/fetched meta record/);
     expect(JSON.stringify(queue.deadLettered)).not.toContain('jane');
     expect(alerts).toMatchObject([
-      { kind: 'dead-lettered', destination: 'enrich:meta', leadId: 'lead_1290384756102938' },
+      { kind: 'dead-lettered', destination: 'enrich:meta', leadId: leadIdOf('1290384756102938') },
     ]);
   });
 
@@ -197,7 +201,7 @@ describe('the enrichment stage', () => {
     [
       'a reference without an id',
       { ...reference(), reference: { sender: 'meta' } },
-      'detail.reference.id is missing',
+      'detail.reference: missing required property "id"',
     ],
   ])('dead-letters %s with the reason', async (_case, body, reason) => {
     // Prepare
