@@ -14,7 +14,7 @@ const fixture = (name: string) =>
 const WEBHOOK = fixture('meta_leadgen_webhook.json');
 const GRAPH_LEAD: MetaSandboxLead = fixture('meta_lead_graph.json');
 const CONTACT_CREATION = JSON.parse(
-  readFileSync(new URL('../../../shared/fixtures/hubspot_contact_creation.json', import.meta.url), 'utf8'),
+  readFileSync(new URL('../fixtures/senders/hubspot_contact_creation.json', import.meta.url), 'utf8'),
 ) as Record<string, unknown>[];
 
 /** The secrets; the Page token is whatever the operator has configured at the time. */

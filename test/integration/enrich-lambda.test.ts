@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
@@ -101,13 +102,14 @@ describe('enrich Lambda with a real SQS event', () => {
         schema_version: 1,
         reference: { sender: 'meta', id: leadgenId },
         lead: {
-          id: `lead_${leadgenId}`,
+          // A lead id and digest as ingest makes them (the lead.reference schema checks both).
+          id: `lead_${createHash('sha256').update(leadgenId).digest('hex').slice(0, 32)}`,
           receivedAt: '2026-12-02T17:52:00.000Z',
           raw: {
             deliveryId: leadgenId,
             deliveryIdFrom: 'sender',
             contentType: 'application/json',
-            sha256: 'ab',
+            sha256: createHash('sha256').update(leadgenId).digest('hex'),
             bytes: 289,
           },
         },
@@ -159,7 +161,7 @@ describe('enrich Lambda with a real SQS event', () => {
     const entry = events.commandCalls(PutEventsCommand)[0]?.args[0].input.Entries?.[0];
     expect(entry?.DetailType).toBe('lead.received');
     expect(JSON.parse(entry?.Detail ?? '{}').lead).toMatchObject({
-      id: `lead_${LEAD.id}`,
+      id: `lead_${createHash('sha256').update(LEAD.id).digest('hex').slice(0, 32)}`,
       email: 'dana.okafor@northwind.example',
     });
   });
