@@ -69,15 +69,26 @@ export function eraseFromLedger(
     const rows = database
       .statement('SELECT lead_id FROM ledger_leads WHERE email = ? OR phone = ?')
       .all(match.email ?? null, match.phone ?? null) as unknown as { lead_id: string }[];
-    const ids = JSON.stringify(rows.map((row) => row.lead_id));
-    const events = database
-      .statement('DELETE FROM ledger_events WHERE lead_id IN (SELECT value FROM json_each(?))')
-      .run(ids).changes;
-    const leads = database
-      .statement('DELETE FROM ledger_leads WHERE lead_id IN (SELECT value FROM json_each(?))')
-      .run(ids).changes;
-    return { leads: Number(leads), events: Number(events) };
+    return deleteLeads(
+      database,
+      rows.map((row) => row.lead_id),
+    );
   });
+}
+
+/** Deletes these leads and every event of theirs; in the caller's transaction. */
+function deleteLeads(
+  database: EmbeddedDatabase,
+  leadIds: readonly string[],
+): { leads: number; events: number } {
+  const ids = JSON.stringify(leadIds);
+  const events = database
+    .statement('DELETE FROM ledger_events WHERE lead_id IN (SELECT value FROM json_each(?))')
+    .run(ids).changes;
+  const leads = database
+    .statement('DELETE FROM ledger_leads WHERE lead_id IN (SELECT value FROM json_each(?))')
+    .run(ids).changes;
+  return { leads: Number(leads), events: Number(events) };
 }
 
 interface EventRow {
@@ -286,19 +297,16 @@ export function removeExpiredLedger(
       const expired = database
         .statement('SELECT lead_id FROM ledger_leads WHERE received_at < ? ORDER BY received_at LIMIT ?')
         .all(cutoff, REMOVE_CHUNK) as unknown as { lead_id: string }[];
-      const ids = JSON.stringify(expired.map((row) => row.lead_id));
-      const theirEvents = database
-        .statement('DELETE FROM ledger_events WHERE lead_id IN (SELECT value FROM json_each(?))')
-        .run(ids).changes;
-      const leads = database
-        .statement('DELETE FROM ledger_leads WHERE lead_id IN (SELECT value FROM json_each(?))')
-        .run(ids).changes;
+      const { leads, events: theirEvents } = deleteLeads(
+        database,
+        expired.map((row) => row.lead_id),
+      );
       const olderEvents = database
         .statement(
           'DELETE FROM ledger_events WHERE event_key IN (SELECT event_key FROM ledger_events WHERE event_key < ? ORDER BY event_key LIMIT ?)',
         )
         .run(cutoff, REMOVE_CHUNK).changes;
-      return { leads: Number(leads), theirEvents: Number(theirEvents), olderEvents: Number(olderEvents) };
+      return { leads, theirEvents, olderEvents: Number(olderEvents) };
     });
     removed.leads += pass.leads;
     removed.events += pass.theirEvents + pass.olderEvents;

@@ -15,7 +15,7 @@ import {
 } from '../deliver/backoff.ts';
 import { erasedBefore, erasedMessage } from '../erasure/tombstones.ts';
 import { leadFromMapped, leadReceived } from '../ingest/ingest.ts';
-import { contactOf, mappedEvent, recordSafely } from '../ledger/events.ts';
+import { contactOf, mappedEvent, recordSafely, routedEvent } from '../ledger/events.ts';
 import { mapPayload } from '../mapping/index.ts';
 import { MappingError } from '../mapping/types.ts';
 import { traceKeys } from '../observability/trace-context.ts';
@@ -316,7 +316,7 @@ export function createEnrich(deps: EnrichDependencies): (event: SQSEvent) => Pro
       },
       fetchStep(lead.id, at, attempt, 'fetched'),
       mappedEvent(lead, at, { mergedFrom: done.mergedFrom }),
-      { leadId: lead.id, at, kind: 'routed', matched: routes.matched, unmatched: routes.unmatched },
+      routedEvent(lead.id, at, routes),
     ];
   }
 }

@@ -46,8 +46,13 @@ export function acceptedEvents(
       contact: contactOf(lead),
     },
     mappedEvent(lead, at, { mergedFrom }),
-    { leadId: lead.id, at, kind: 'routed', matched: routes.matched, unmatched: routes.unmatched },
+    routedEvent(lead.id, at, routes),
   ];
+}
+
+/** The `routed` step: which destinations' rules matched, and why each other one did not. */
+export function routedEvent(leadId: string, at: string, routes: RouteDecision): LedgerEvent {
+  return { leadId, at, kind: 'routed', matched: routes.matched, unmatched: routes.unmatched };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { LeadpipeConfig } from '../../schemas/generated/config.ts';
 import type { Lead } from '../../schemas/generated/lead.ts';
 import { erasedBefore } from '../erasure/tombstones.ts';
 import { leadFromMapped, leadReceived, REMEMBER_DELIVERIES_SECONDS } from '../ingest/ingest.ts';
-import { contactOf, mappedEvent, recordSafely } from '../ledger/events.ts';
+import { contactOf, mappedEvent, recordSafely, routedEvent } from '../ledger/events.ts';
 import { mapPayload } from '../mapping/index.ts';
 import { BodyParseError, parseBody } from '../mapping/parse-body.ts';
 import { MappingError } from '../mapping/types.ts';
@@ -149,12 +149,7 @@ export function createReplay(deps: ReplayDependencies): (leadId: string) => Prom
         },
         { leadId, at, kind: 'replayed', by: deps.ledger?.by ?? 'unknown', outcome: 'published' },
         mappedEvent(lead, at, { replay: true, mergedFrom: published.mergedFrom }),
-        {
-          leadId,
-          at,
-          kind: 'routed',
-          ...(deps.ledger?.decideRoutes(lead) ?? { matched: [], unmatched: [] }),
-        },
+        routedEvent(leadId, at, deps.ledger?.decideRoutes(lead) ?? { matched: [], unmatched: [] }),
       ]);
     }
     return { status: published.before ? 'already-replayed' : 'replayed', leadId };

@@ -1,7 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { BatchSummary } from '../../../functions/deliver/deliver.ts';
 import { wireDeliver } from '../../../functions/deliver/wiring.ts';
@@ -12,15 +11,15 @@ import type { DestinationConfig, LeadpipeConfig } from '../../../schemas/generat
 import type { DestinationClientsFactory } from '../../destination-clients.ts';
 import { createDeliveredStore } from '../delivered-store.ts';
 import { createSqsDeliveryQueue } from '../delivery-queue.ts';
-import { createDynamoLedger } from '../ledger.ts';
 import { createAlertPublisher } from '../publisher.ts';
 import { sharedLimiters } from '../rate-limiter.ts';
 import { awsSecretResolver, type RefreshableSecretResolver, SECRET_CACHE_SECONDS } from '../secrets.ts';
 import { createDynamoTombstones } from '../tombstones.ts';
 import { embeddedConfig } from './embedded-config.ts';
-import { ENVIRONMENT, readEnvironment } from './environment.ts';
+import { readEnvironment } from './environment.ts';
 import { METRIC, type PipelineMetrics, powertoolsMetrics } from './metrics.ts';
 import { rotatingClients } from './rotating-clients.ts';
+import { functionTables } from './tables.ts';
 
 export interface DeliverLambdaOptions {
   config: LeadpipeConfig;
@@ -85,25 +84,17 @@ export function createDeliverLambda(options: DeliverLambdaOptions): DeliverLambd
     throttle: { repeatMinutes: options.config.settings?.alerts?.repeatMinutes },
   });
   const alerts = options.config.settings?.alerts;
-  // Set by the construct for every deliver function: the shared rate limits' items, and what
-  // Slack delivered. Without it (a test), each invocation environment keeps its own limits.
   const environment = options.env ?? process.env;
-  const tableName = environment[ENVIRONMENT.tableName];
-  // Set by the construct for every deliver function too: each attempt and dead letter is appended.
-  const ledgerTableName = environment[ENVIRONMENT.ledgerTableName];
-  const dynamodb =
-    tableName || ledgerTableName
-      ? (options.dynamodb ?? tracer.captureAWSv3Client(new DynamoDBClient({})))
-      : undefined;
-  const ledger =
-    options.ledger ??
-    (dynamodb && ledgerTableName
-      ? createDynamoLedger({
-          client: DynamoDBDocumentClient.from(dynamodb),
-          tableName: ledgerTableName,
-          retentionDays: options.config.settings?.ledger?.retentionDays,
-        })
-      : undefined);
+  // Set by the construct for every deliver function: the pipeline table (shared rate limits, what
+  // Slack delivered, tombstones) and the ledger (each attempt and dead letter is appended).
+  // Without them (a test), each invocation environment keeps its own limits and writes no ledger.
+  const { dynamodb, tableName, ledger } = functionTables({
+    environment,
+    tracer,
+    ...(options.dynamodb ? { dynamodb: options.dynamodb } : {}),
+    ...(options.ledger ? { ledger: options.ledger } : {}),
+    retentionDays: options.config.settings?.ledger?.retentionDays,
+  });
   const delivered = dynamodb && tableName ? createDeliveredStore(dynamodb, tableName) : undefined;
   // Erasure tombstones live in the pipeline table: an erased person's older leads are dropped.
   const tombstones = dynamodb && tableName ? createDynamoTombstones(dynamodb, tableName) : undefined;

@@ -1,7 +1,6 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { referenceSenderOf } from '../../../functions/enrich/reference.ts';
 import type { ReferenceFetcher, ReferenceSender } from '../../../functions/enrich/types.ts';
@@ -17,13 +16,13 @@ import type {
 import type { LeadpipeConfig } from '../../../schemas/generated/config.ts';
 import { createReferenceFetcher } from '../../reference-fetchers.ts';
 import { createSqsDeliveryQueue } from '../delivery-queue.ts';
-import { createDynamoLedger } from '../ledger.ts';
 import { createDynamoPersonDirectory } from '../person-directory.ts';
 import { createAlertPublisher, createLeadPublisher } from '../publisher.ts';
 import { awsSecretResolver } from '../secrets.ts';
 import { createDynamoTombstones } from '../tombstones.ts';
 import { embeddedConfig } from './embedded-config.ts';
-import { ENVIRONMENT, readEnvironment } from './environment.ts';
+import { readEnvironment } from './environment.ts';
+import { functionTables } from './tables.ts';
 
 export interface EnrichLambdaOptions {
   config: LeadpipeConfig;
@@ -66,21 +65,13 @@ export function createEnrichLambda(options: EnrichLambdaOptions): EnrichLambda {
   const logger = options.logger ?? createLogger({ serviceName: `${env.pipeline}-enrich-${sender}` });
   const tracer = options.tracer ?? createTracer(`${env.pipeline}-enrich-${sender}`);
   const environment = options.env ?? process.env;
-  const tableName = environment[ENVIRONMENT.tableName];
-  const ledgerTableName = environment[ENVIRONMENT.ledgerTableName];
-  const dynamodb =
-    tableName || ledgerTableName
-      ? (options.dynamodb ?? tracer.captureAWSv3Client(new DynamoDBClient({})))
-      : undefined;
-  const ledger =
-    options.ledger ??
-    (dynamodb && ledgerTableName
-      ? createDynamoLedger({
-          client: DynamoDBDocumentClient.from(dynamodb),
-          tableName: ledgerTableName,
-          retentionDays: options.config.settings?.ledger?.retentionDays,
-        })
-      : undefined);
+  const { dynamodb, tableName, ledger } = functionTables({
+    environment,
+    tracer,
+    ...(options.dynamodb ? { dynamodb: options.dynamodb } : {}),
+    ...(options.ledger ? { ledger: options.ledger } : {}),
+    retentionDays: options.config.settings?.ledger?.retentionDays,
+  });
   const persons =
     options.persons ?? (dynamodb && tableName ? createDynamoPersonDirectory(dynamodb, tableName) : undefined);
   const tombstones =
